@@ -1,0 +1,52 @@
+// Small POSIX file helpers with RAII descriptors and Status errors.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/bytes.h"
+
+namespace custos {
+
+// Owns a file descriptor; closes it on destruction.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd();
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+Result<Bytes> ReadWholeFile(const std::string& path);
+// Writes all of `data` to fd, retrying on EINTR and short writes.
+Status WriteAll(int fd, ByteView data, std::string_view what);
+Status PWriteAll(int fd, ByteView data, uint64_t offset, std::string_view what);
+// Reads up to n bytes; returns bytes read (0 at end of file).
+Result<size_t> ReadSome(int fd, uint8_t* buf, size_t n, std::string_view what);
+Result<size_t> PReadFull(int fd, uint8_t* buf, size_t n, uint64_t offset, std::string_view what);
+Status FsyncDir(const std::string& dir);
+// Writes `data` to `path` crash-safely: a temporary file in the same
+// directory is written, fsynced, renamed over `path`, and the directory fsynced.
+Status AtomicWriteFile(const std::string& path, ByteView data, int mode = 0600);
+// mkdir -p.
+Status MakeDirs(const std::string& path, int mode = 0700);
+bool PathExists(const std::string& path);
+std::string JoinPath(std::string_view a, std::string_view b);
+std::string DirName(std::string_view path);
+
+}  // namespace custos

@@ -1,0 +1,72 @@
+#include <gtest/gtest.h>
+
+#include "crypto/aead.h"
+#include "crypto/hash.h"
+#include "crypto/kdf.h"
+
+namespace custos {
+namespace {
+
+TEST(Hash, Sha256KnownAnswer) {
+  EXPECT_EQ(ToHex(Sha256(AsBytes("abc"))),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  Sha256Stream s;
+  s.Update(AsBytes("a"));
+  s.Update(AsBytes("bc"));
+  EXPECT_EQ(ToHex(s.Finish()), ToHex(Sha256(AsBytes("abc"))));
+}
+
+TEST(Hash, HmacRfc4231Case2) {
+  auto expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  EXPECT_EQ(ToHex(HmacSha256(AsBytes("Jefe"), AsBytes("what do ya want for nothing?"))), expected);
+  Hmac h(AsBytes("Jefe"));
+  EXPECT_EQ(ToHex(h.Compute(AsBytes("what do ya want for nothing?"))), expected);
+  EXPECT_EQ(ToHex(h.Compute(AsBytes("what do ya want for nothing?"))), expected);
+}
+
+TEST(Aead, RoundTripAndTamper) {
+  Key256 key{};
+  key[0] = 7;
+  Nonce96 nonce{};
+  Bytes sealed;
+  AeadSeal(key, nonce, AsBytes("aad"), AsBytes("secret data"), sealed);
+  EXPECT_EQ(sealed.size(), 11 + kAeadTagSize);
+  Bytes plain;
+  ASSERT_TRUE(AeadOpen(key, nonce, AsBytes("aad"), sealed, plain).ok());
+  EXPECT_EQ(AsString(plain), "secret data");
+  // Wrong AAD, flipped ciphertext byte, flipped tag byte, wrong key all fail.
+  EXPECT_TRUE(AeadOpen(key, nonce, AsBytes("aaD"), sealed, plain).IsCorruption());
+  for (size_t i = 0; i < sealed.size(); ++i) {
+    Bytes bad = sealed;
+    bad[i] ^= 0x01;
+    EXPECT_TRUE(AeadOpen(key, nonce, AsBytes("aad"), bad, plain).IsCorruption()) << i;
+  }
+  Key256 other = key;
+  other[31] ^= 1;
+  EXPECT_TRUE(AeadOpen(other, nonce, AsBytes("aad"), sealed, plain).IsCorruption());
+  EXPECT_TRUE(AeadOpen(key, nonce, {}, Bytes(3), plain).IsCorruption());
+}
+
+TEST(Aead, DeriveKeyDependsOnLabelAndSalt) {
+  Key256 master{};
+  Bytes salt(16, 1);
+  EXPECT_NE(DeriveKey(master, "pack", salt), DeriveKey(master, "object", salt));
+  Bytes salt2(16, 2);
+  EXPECT_NE(DeriveKey(master, "pack", salt), DeriveKey(master, "pack", salt2));
+}
+
+TEST(Kdf, Argon2idDeterministicAndSaltSensitive) {
+  KdfParams p{1, 64 * 1024};
+  Bytes salt(16, 9);
+  auto a = DeriveArgon2id("pw", salt, p);
+  auto b = DeriveArgon2id("pw", salt, p);
+  auto c = DeriveArgon2id("pW", salt, p);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(*a, *b);
+  EXPECT_NE(*a, *c);
+  EXPECT_FALSE(DeriveArgon2id("pw", Bytes(3), p).ok());
+  EXPECT_FALSE(DeriveArgon2id("pw", salt, KdfParams{0, 1024}).ok());
+}
+
+}  // namespace
+}  // namespace custos

@@ -1,0 +1,80 @@
+#include "crypto/hash.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <cstdlib>
+
+namespace custos {
+
+Hash256 Sha256(ByteView data) {
+  Hash256 out;
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1) {
+    std::abort();  // only fails on allocation failure
+  }
+  return out;
+}
+
+struct Sha256Stream::Impl {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~Impl() { EVP_MD_CTX_free(ctx); }
+};
+
+Sha256Stream::Sha256Stream() : impl_(std::make_unique<Impl>()) {
+  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr) != 1) std::abort();
+}
+Sha256Stream::~Sha256Stream() = default;
+
+void Sha256Stream::Update(ByteView data) { EVP_DigestUpdate(impl_->ctx, data.data(), data.size()); }
+
+Hash256 Sha256Stream::Finish() {
+  Hash256 out;
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(impl_->ctx, out.data(), &len);
+  return out;
+}
+
+Hash256 HmacSha256(ByteView key, ByteView data) {
+  Hash256 out;
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(), out.data(),
+       &len);
+  return out;
+}
+
+struct Hmac::Impl {
+  EVP_MAC* mac = nullptr;
+  EVP_MAC_CTX* keyed = nullptr;
+  ~Impl() {
+    EVP_MAC_CTX_free(keyed);
+    EVP_MAC_free(mac);
+  }
+};
+
+Hmac::Hmac(ByteView key) : impl_(std::make_unique<Impl>()) {
+  impl_->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (!impl_->mac) std::abort();
+  impl_->keyed = EVP_MAC_CTX_new(impl_->mac);
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                         OSSL_PARAM_construct_end()};
+  if (!impl_->keyed || EVP_MAC_init(impl_->keyed, key.data(), key.size(), params) != 1) {
+    std::abort();
+  }
+}
+Hmac::~Hmac() = default;
+
+Hash256 Hmac::Compute(ByteView data) const {
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(impl_->keyed);
+  if (!ctx) std::abort();
+  EVP_MAC_update(ctx, data.data(), data.size());
+  Hash256 out;
+  size_t len = 0;
+  EVP_MAC_final(ctx, out.data(), &len, out.size());
+  EVP_MAC_CTX_free(ctx);
+  return out;
+}
+
+}  // namespace custos

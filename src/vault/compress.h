@@ -1,0 +1,21 @@
+// zstd compression with a cheap incompressibility test.
+#pragma once
+
+#include "base/bytes.h"
+
+namespace custos {
+
+// Compresses `in` at `level` into `out` (replacing its content) and returns
+// true, or returns false (leaving `out` untouched) when the data does not
+// compress: a few samples are tried at the fastest level first, so random or
+// already-compressed data costs almost nothing.
+bool CompressIfWorthIt(ByteView in, int level, Bytes& out);
+
+// Compresses unconditionally (metadata objects).
+Bytes Compress(ByteView in, int level);
+
+// Decompresses a zstd frame whose decompressed size is `expected_size`
+// (0 = read it from the frame). Corruption on any mismatch.
+Status Decompress(ByteView in, size_t expected_size, Bytes& out);
+
+}  // namespace custos

@@ -1,0 +1,21 @@
+// Small helpers shared by the vault: time, host and user names.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/result.h"
+
+namespace custos {
+
+// Current time as RFC 3339 with nanoseconds in UTC: 2026-11-26T05:25:31.123456789Z
+std::string NowRfc3339();
+std::string FormatRfc3339(int64_t unix_ns);
+// Parses RFC 3339 / ISO 8601 ("2026-11-26T05:25:31Z", fractional seconds and
+// +hh:mm offsets allowed) into nanoseconds since the epoch.
+Result<int64_t> ParseRfc3339(const std::string& s);
+int64_t NowUnixNs();
+std::string HostName();
+std::string UserName();
+
+}  // namespace custos
