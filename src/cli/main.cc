@@ -1,4 +1,6 @@
 // custos: backup and recovery for training records.
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -6,6 +8,10 @@
 
 int main(int argc, char** argv) {
   using namespace custos::cli;
+  // Large buffers (chunks, packs) are pooled; give freed ones straight back to
+  // the system instead of letting glibc's adaptive threshold keep them in
+  // per-thread arenas, which inflates peak memory.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   CLI::App app{"custos: verifiable, encrypted backup and recovery for training records"};
   app.require_subcommand(1);
   app.fallthrough();

@@ -46,10 +46,18 @@ Status SaveBytes(Backend& b, const std::string& name, ByteView data) {
 }
 
 Status CopyVerified(ByteSource& src, const std::string& name,
-                    const std::function<Status(ByteView)>& sink) {
+                    const std::function<Status(ByteView)>& sink, bool verify_hash) {
   RETURN_IF_ERROR(src.Rewind());
   const uint64_t want = src.Length();
-  const std::optional<Hash256> want_hash = src.Sha256();
+  const std::optional<Hash256> want_hash = verify_hash ? src.Sha256() : std::nullopt;
+  if (auto whole = src.Contiguous(); whole && !want_hash) {
+    if (whole->size() != want) {
+      return Status::Corruption("save " + name + ": source yielded " +
+                                std::to_string(whole->size()) + " bytes, expected " +
+                                std::to_string(want));
+    }
+    return sink(*whole);
+  }
 
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {

@@ -63,6 +63,9 @@ class ByteSource {
   virtual Result<size_t> Read(uint8_t* buf, size_t n) = 0;
   // Starts again from the first byte.
   virtual Status Rewind() = 0;
+  // The whole content when it sits in memory (lets a backend write it without
+  // copying); nullopt otherwise.
+  virtual std::optional<ByteView> Contiguous() const { return std::nullopt; }
 };
 
 // A ByteSource over a buffer the caller keeps alive while the source is used.
@@ -72,6 +75,7 @@ class BufferSource : public ByteSource {
       : data_(data), sha256_(sha256) {}
   uint64_t Length() const override { return data_.size(); }
   std::optional<Hash256> Sha256() const override { return sha256_; }
+  std::optional<ByteView> Contiguous() const override { return data_; }
   Result<size_t> Read(uint8_t* buf, size_t n) override;
   Status Rewind() override {
     pos_ = 0;
@@ -112,8 +116,9 @@ class Backend {
 
   // Stores src under name, replacing an existing object of the same name.
   // Returns Corruption when src yields a different number of bytes than
-  // src.Length() or a content that does not match src.Sha256(); no object of
-  // that name is then visible (or a partial one if !atomic_replace).
+  // src.Length(), or, when Properties().server_checksums is set, a content
+  // that does not match src.Sha256() (the store checks it on its side); no
+  // object of that name is then visible (or a partial one if !atomic_replace).
   virtual Status Save(const std::string& name, ByteSource& src) = 0;
 
   // Calls consumer with a Reader over [offset, offset+length) of the object;
@@ -170,8 +175,9 @@ class BackendWrapper : public Backend {
 // For providers' Save: rewinds src, then streams it to sink in chunks while
 // computing its SHA-256. Returns Corruption (naming `name`) when src yields
 // more or fewer bytes than src.Length() or a content that does not match
-// src.Sha256(); otherwise the first error of src or sink, or OK.
+// src.Sha256() (checked only when verify_hash); otherwise the first error of
+// src or sink, or OK. A contiguous source is passed to sink in one piece.
 Status CopyVerified(ByteSource& src, const std::string& name,
-                    const std::function<Status(ByteView)>& sink);
+                    const std::function<Status(ByteView)>& sink, bool verify_hash = true);
 
 }  // namespace custos

@@ -269,7 +269,7 @@ Status Archiver::ReadFile(const std::string& path, Node& node) {
   const Chunker& chunker = vault_.chunker();
   const size_t max = chunker.params().max_size;
   thread_local Bytes buf;
-  if (buf.size() < 2 * max) buf.resize(2 * max);
+  if (buf.size() < max + max / 2) buf.resize(max + max / 2);
 
   node.content.clear();
   node.holes.clear();
@@ -317,7 +317,13 @@ Status Archiver::ReadFile(const std::string& path, Node& node) {
     ByteView chunk(buf.data() + start, n);
     BlobId id = vault_.BlobIdOf(chunk);
     node.content.push_back(id);
-    if (saver_.Claim(id)) saver_.SaveBlob(BlobType::kData, id, Bytes(chunk.begin(), chunk.end()));
+    if (saver_.Claim(id)) {
+      // Pool buffers all have room for the largest chunk, so they are reused
+      // without reallocation.
+      Bytes copy = saver_.TakeBuffer(max);
+      copy.assign(chunk.begin(), chunk.end());
+      saver_.SaveBlob(BlobType::kData, id, std::move(copy));
+    }
     start += n;
   }
   node.size = size;

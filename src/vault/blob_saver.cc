@@ -8,7 +8,8 @@ BlobSaver::BlobSaver(Vault& vault, const BlobSaverOptions& options)
     : vault_(vault),
       options_(options),
       jobs_(options.blob_queue_bytes),
-      uploads_(options.upload_queue) {
+      uploads_(options.upload_queue),
+      pack_(vault.master().encryption) {
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { Worker(); });
   for (int i = 0; i < options_.uploaders; ++i) uploaders_.emplace_back([this] { Uploader(); });
 }
@@ -40,40 +41,72 @@ void BlobSaver::Fail(const Status& st) {
   failed_.store(true);
 }
 
+Bytes BlobSaver::AcquirePackBuffer() {
+  {
+    std::unique_lock lock(pack_mu_);
+    size_t limit = std::max<size_t>(1, options_.packs_in_memory);
+    pack_cv_.wait(lock, [&] { return packs_in_memory_ < limit; });
+    ++packs_in_memory_;
+  }
+  // Room for a full pack plus one maximal blob and the header, so the buffer
+  // never reallocates while the pack grows.
+  size_t cap = vault_.config().pack_size + vault_.config().chunker.max_size + (1u << 20);
+  return pack_pool_.Get(cap);
+}
+
+void BlobSaver::ReleasePackBuffer(Bytes b) {
+  pack_pool_.Put(std::move(b));
+  {
+    std::lock_guard lock(pack_mu_);
+    --packs_in_memory_;
+  }
+  pack_cv_.notify_one();
+}
+
 void BlobSaver::Worker() {
-  PackBuilder pack(vault_.master().encryption);
   int level = vault_.config().compression;
-  Bytes packed;
-  auto flush = [&] {
-    Upload up;
-    up.entries = pack.Finish(&up.bytes);
-    if (!uploads_.Push(std::move(up))) Fail(Status::Cancelled("upload queue closed"));
-  };
+  Bytes scratch;
   while (auto job = jobs_.Pop()) {
     if (failed_.load()) continue;  // drain
-    bool compressed = level > 0 && CompressIfWorthIt(job->data, level, packed);
-    ByteView payload = compressed ? ByteView(packed) : ByteView(job->data);
-    size_t before = pack.size();
-    pack.Add(job->type, job->id, payload, static_cast<uint32_t>(job->data.size()), compressed);
+    // Compression runs in parallel; sealing into the shared pack is quick
+    // (AES-GCM runs at several GB/s) and happens under the lock.
+    size_t n = level > 0 ? CompressIfWorthIt(job->data, level, scratch) : 0;
+    ByteView payload = n ? ByteView(scratch.data(), n) : ByteView(job->data);
+    {
+      std::lock_guard lock(builder_mu_);
+      if (!pack_.started()) pack_.Start(AcquirePackBuffer());
+      size_t before = pack_.size();
+      pack_.Add(job->type, job->id, payload, static_cast<uint32_t>(job->data.size()), n != 0);
+      bytes_stored_ += pack_.size() - before;
+      if (pack_.size() >= vault_.config().pack_size) FlushPackLocked();
+    }
     added_[static_cast<int>(job->type)]++;
     bytes_added_ += job->data.size();
-    bytes_stored_ += pack.size() - before;
-    if (pack.size() >= vault_.config().pack_size) flush();
+    chunk_pool_.Put(std::move(job->data));
   }
-  if (!pack.empty() && !failed_.load()) flush();
+}
+
+void BlobSaver::FlushPackLocked() {
+  if (!pack_.started() || pack_.empty()) return;
+  Upload up;
+  up.entries = pack_.Finish(&up.bytes);
+  if (!uploads_.Push(std::move(up))) Fail(Status::Cancelled("upload queue closed"));
 }
 
 void BlobSaver::Uploader() {
   while (auto up = uploads_.Pop()) {
-    if (failed_.load()) continue;
+    if (failed_.load()) {
+      ReleasePackBuffer(std::move(up->bytes));
+      continue;
+    }
     std::string name = PackObjectName(up->entries.pack.id);
     BufferSource src(up->bytes, up->entries.pack.id);
     Status st = vault_.backend().Save(name, src);
+    ReleasePackBuffer(std::move(up->bytes));
     if (!st.ok()) {
       Fail(st.WithContext("saving pack " + name));
       continue;
     }
-    up->bytes = Bytes();  // release memory before taking the lock
     vault_.index().Add(up->entries);
     bool write_index;
     {
@@ -106,6 +139,10 @@ Status BlobSaver::Finish() {
   finished_ = true;
   jobs_.Close();
   for (auto& t : workers_) t.join();
+  {
+    std::lock_guard lock(builder_mu_);
+    if (!failed_.load()) FlushPackLocked();
+  }
   uploads_.Close();
   for (auto& t : uploaders_) t.join();
   Status st = status();

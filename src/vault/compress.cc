@@ -27,7 +27,7 @@ constexpr size_t kSample = 8192;
 // True when samples from the start, middle and end shrink by at least 3 %.
 bool LooksCompressible(ByteView in) {
   if (in.size() < 3 * kSample) return true;
-  Bytes buf(ZSTD_compressBound(kSample));
+  thread_local Bytes buf(ZSTD_compressBound(kSample));
   size_t offsets[3] = {0, in.size() / 2, in.size() - kSample};
   for (size_t off : offsets) {
     size_t n = ZSTD_compressCCtx(ThreadCCtx(), buf.data(), buf.size(), in.data() + off, kSample, 1);
@@ -38,14 +38,14 @@ bool LooksCompressible(ByteView in) {
 
 }  // namespace
 
-bool CompressIfWorthIt(ByteView in, int level, Bytes& out) {
-  if (in.size() < 64 || !LooksCompressible(in)) return false;
-  Bytes buf(ZSTD_compressBound(in.size()));
-  size_t n = ZSTD_compressCCtx(ThreadCCtx(), buf.data(), buf.size(), in.data(), in.size(), level);
-  if (ZSTD_isError(n) || n >= in.size() * 98 / 100) return false;
-  buf.resize(n);
-  out = std::move(buf);
-  return true;
+size_t CompressIfWorthIt(ByteView in, int level, Bytes& scratch) {
+  if (in.size() < 64 || !LooksCompressible(in)) return 0;
+  size_t bound = ZSTD_compressBound(in.size());
+  if (scratch.size() < bound) scratch.resize(bound);
+  size_t n = ZSTD_compressCCtx(ThreadCCtx(), scratch.data(), scratch.size(), in.data(), in.size(),
+                               level);
+  if (ZSTD_isError(n) || n >= in.size() * 98 / 100) return 0;
+  return n;
 }
 
 Bytes Compress(ByteView in, int level) {

@@ -5,11 +5,12 @@
 
 namespace custos {
 
-// Compresses `in` at `level` into `out` (replacing its content) and returns
-// true, or returns false (leaving `out` untouched) when the data does not
-// compress: a few samples are tried at the fastest level first, so random or
-// already-compressed data costs almost nothing.
-bool CompressIfWorthIt(ByteView in, int level, Bytes& out);
+// Compresses `in` at `level` into the start of `scratch` (grown as needed,
+// never shrunk, so a reused scratch costs no allocation) and returns the
+// compressed size, or 0 when the data does not compress: a few samples are
+// tried at the fastest level first, so random or already-compressed data costs
+// almost nothing.
+size_t CompressIfWorthIt(ByteView in, int level, Bytes& scratch);
 
 // Compresses unconditionally (metadata objects).
 Bytes Compress(ByteView in, int level);

@@ -35,20 +35,22 @@ Key256 PackKey(const Key256& master, const Salt128& salt) {
   return DeriveKey(master, "custos/pack/v1", salt);
 }
 
-PackBuilder::PackBuilder(const Key256& master) : master_(master) { Reset(); }
+PackBuilder::PackBuilder(const Key256& master) : master_(master) {}
 PackBuilder::~PackBuilder() {
   SecureWipe(master_.data(), master_.size());
   SecureWipe(key_.data(), key_.size());
 }
 
-void PackBuilder::Reset() {
+void PackBuilder::Start(Bytes buffer) {
   RandomFill(salt_);
   key_ = PackKey(master_, salt_);
-  data_.clear();
+  data_ = std::move(buffer);
+  started_ = true;
   entries_.clear();
-  data_.insert(data_.end(), kMagic, kMagic + 4);
-  data_.push_back(kPackVersion);
-  data_.insert(data_.end(), salt_.begin(), salt_.end());
+  data_.resize(kPackPreamble);
+  std::memcpy(data_.data(), kMagic, 4);
+  data_[4] = kPackVersion;
+  std::memcpy(data_.data() + 5, salt_.data(), salt_.size());
 }
 
 void PackBuilder::Add(BlobType type, const BlobId& id, ByteView payload, uint32_t raw_length,
@@ -86,7 +88,8 @@ PackEntries PackBuilder::Finish(Bytes* out) {
   result.pack.salt = salt_;
   result.blobs = std::move(entries_);
   *out = std::move(data_);
-  Reset();
+  data_ = Bytes();
+  started_ = false;
   return result;
 }
 

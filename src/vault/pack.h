@@ -21,7 +21,9 @@ namespace custos {
 
 constexpr size_t kPackPreamble = 21;
 
-// Builds one pack in memory. Not thread-safe: one builder per thread.
+// Builds packs in memory, one at a time. Not thread-safe: one builder per
+// thread. The caller supplies each pack's buffer (so buffers can be recycled):
+// Start(buffer), Add..., Finish, Start(next buffer), ...
 class PackBuilder {
  public:
   explicit PackBuilder(const Key256& master);
@@ -34,12 +36,15 @@ class PackBuilder {
   size_t size() const { return data_.size(); }
   size_t count() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
+  // Begins a new pack (fresh salt) in `buffer`, whose content is discarded.
+  void Start(Bytes buffer);
+  bool started() const { return started_; }
   // Appends the header, returns the entries and moves the bytes into *out.
-  // The builder is then reset with a fresh salt.
+  // Start must be called before the next Add.
   PackEntries Finish(Bytes* out);
 
  private:
-  void Reset();
+  bool started_ = false;
   Key256 master_;
   Key256 key_{};
   Salt128 salt_{};

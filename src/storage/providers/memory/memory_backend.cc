@@ -33,6 +33,7 @@ constexpr uint64_t kMaxReserve = 64 << 20;
 
 MemoryBackend::MemoryBackend(std::string label) : label_(std::move(label)) {
   properties_.atomic_replace = true;
+  properties_.server_checksums = true;  // Save checks src.Sha256()
   properties_.connections = 8;
 }
 
