@@ -50,6 +50,15 @@ void AeadSeal(const Key256& key, const Nonce96& nonce, ByteView aad, ByteView pl
 Status AeadOpen(const Key256& key, const Nonce96& nonce, ByteView aad, ByteView sealed,
                 Bytes& out) {
   if (sealed.size() < kAeadTagSize) return Status::Corruption("ciphertext too short");
+  out.resize(sealed.size() - kAeadTagSize);
+  Status st = AeadOpenTo(key, nonce, aad, sealed, out.data());
+  if (!st.ok()) out.clear();
+  return st;
+}
+
+Status AeadOpenTo(const Key256& key, const Nonce96& nonce, ByteView aad, ByteView sealed,
+                  uint8_t* dst) {
+  if (sealed.size() < kAeadTagSize) return Status::Corruption("ciphertext too short");
   size_t n = sealed.size() - kAeadTagSize;
   EVP_CIPHER_CTX* ctx = ThreadCtx();
   int len = 0;
@@ -57,18 +66,16 @@ Status AeadOpen(const Key256& key, const Nonce96& nonce, ByteView aad, ByteView 
     std::abort();
   }
   if (!aad.empty()) EVP_DecryptUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size()));
-  out.resize(n);
   size_t done = 0;
   while (done < n) {
     int piece = static_cast<int>(std::min<size_t>(n - done, 1u << 30));
-    EVP_DecryptUpdate(ctx, out.data() + done, &len, sealed.data() + done, piece);
+    EVP_DecryptUpdate(ctx, dst + done, &len, sealed.data() + done, piece);
     done += static_cast<size_t>(piece);
   }
   uint8_t tag[kAeadTagSize];
   std::memcpy(tag, sealed.data() + n, kAeadTagSize);
   EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kAeadTagSize, tag);
-  if (EVP_DecryptFinal_ex(ctx, out.data() + n, &len) != 1) {
-    out.clear();
+  if (EVP_DecryptFinal_ex(ctx, dst + n, &len) != 1) {
     return Status::Corruption("authentication failed");
   }
   return Status::OK();

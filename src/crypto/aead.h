@@ -23,6 +23,12 @@ void AeadSeal(const Key256& key, const Nonce96& nonce, ByteView aad, ByteView pl
 // Corruption when authentication fails.
 Status AeadOpen(const Key256& key, const Nonce96& nonce, ByteView aad, ByteView sealed, Bytes& out);
 
+// Decrypts `ciphertext || tag` into dst, which has room for
+// sealed.size() - kAeadTagSize bytes. Corruption when authentication fails
+// (dst then holds garbage).
+Status AeadOpenTo(const Key256& key, const Nonce96& nonce, ByteView aad, ByteView sealed,
+                  uint8_t* dst);
+
 // A subkey for one object: HMAC-SHA256(master, label || salt).
 Key256 DeriveKey(const Key256& master, std::string_view label, ByteView salt);
 

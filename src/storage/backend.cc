@@ -25,13 +25,36 @@ Result<size_t> BufferSource::Read(uint8_t* buf, size_t n) {
 }
 
 Status ReadAll(Reader& r, Bytes& out) {
-  out.clear();
-  uint8_t buf[65536];
+  // Reads straight into `out`, growing it geometrically; its capacity is reused.
+  size_t used = 0;
+  out.resize(std::max<size_t>(out.capacity(), 64 * 1024));
   for (;;) {
-    ASSIGN_OR_RETURN(size_t n, r.Read(buf, sizeof buf));
-    if (n == 0) return Status::OK();
-    out.insert(out.end(), buf, buf + n);
+    if (out.size() - used < 64 * 1024) out.resize(out.size() * 2);
+    ASSIGN_OR_RETURN(size_t n, r.Read(out.data() + used, out.size() - used));
+    if (n == 0) break;
+    used += n;
   }
+  out.resize(used);
+  return Status::OK();
+}
+
+Result<size_t> LoadIntoBuffer(Backend& b, const std::string& name, uint64_t offset,
+                              uint64_t length, Bytes& buf) {
+  size_t used = 0;
+  Status st = b.Load(name, offset, length, [&](Reader& r) {
+    used = 0;  // a retried consumer starts over
+    for (;;) {
+      if (buf.size() - used < 64 * 1024) {
+        size_t want = length ? static_cast<size_t>(length) + 1 : buf.size() * 2;
+        buf.resize(std::max({want, used + 64 * 1024, buf.size()}));
+      }
+      ASSIGN_OR_RETURN(size_t n, r.Read(buf.data() + used, buf.size() - used));
+      if (n == 0) return Status::OK();
+      used += n;
+    }
+  });
+  if (!st.ok()) return st;
+  return used;
 }
 
 Result<Bytes> LoadBytes(Backend& b, const std::string& name, uint64_t offset, uint64_t length) {

@@ -144,6 +144,11 @@ class Backend {
 Result<Bytes> LoadBytes(Backend& b, const std::string& name, uint64_t offset = 0,
                         uint64_t length = 0);
 Status SaveBytes(Backend& b, const std::string& name, ByteView data);
+// Like LoadBytes, into the start of `buf`, which only ever grows (hot paths
+// keep one buffer and pay neither allocation nor zeroing); returns the number
+// of bytes read.
+Result<size_t> LoadIntoBuffer(Backend& b, const std::string& name, uint64_t offset,
+                              uint64_t length, Bytes& buf);
 
 // Base for decorators: forwards every call to the wrapped backend. A decorator
 // derives from it and overrides only what it changes.

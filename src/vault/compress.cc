@@ -71,3 +71,18 @@ Status Decompress(ByteView in, size_t expected_size, Bytes& out) {
 }
 
 }  // namespace custos
+
+namespace custos {
+
+Status DecompressTo(ByteView in, uint8_t* dst, size_t size) {
+  unsigned long long frame = ZSTD_getFrameContentSize(in.data(), in.size());
+  if (frame == ZSTD_CONTENTSIZE_ERROR || frame == ZSTD_CONTENTSIZE_UNKNOWN) {
+    return Status::Corruption("invalid zstd frame");
+  }
+  if (frame != size) return Status::Corruption("zstd frame size does not match the index");
+  size_t n = ZSTD_decompressDCtx(ThreadDCtx(), dst, size, in.data(), in.size());
+  if (ZSTD_isError(n) || n != size) return Status::Corruption("zstd decompression failed");
+  return Status::OK();
+}
+
+}  // namespace custos

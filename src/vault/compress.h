@@ -18,5 +18,7 @@ Bytes Compress(ByteView in, int level);
 // Decompresses a zstd frame whose decompressed size is `expected_size`
 // (0 = read it from the frame). Corruption on any mismatch.
 Status Decompress(ByteView in, size_t expected_size, Bytes& out);
+// Decompresses a frame of exactly `size` bytes into dst.
+Status DecompressTo(ByteView in, uint8_t* dst, size_t size);
 
 }  // namespace custos

@@ -148,6 +148,24 @@ Status OpenBlobWithKey(const Key256& pack_key, const BlobEntry& entry, ByteView 
   return Decompress(packed, entry.raw_length, plain);
 }
 
+Result<ByteView> OpenBlobInto(const Key256& pack_key, const BlobEntry& entry, ByteView sealed,
+                              Bytes& scratch, Bytes& out) {
+  if (sealed.size() != entry.length || entry.length < kAeadTagSize) {
+    return Status::Corruption("blob truncated");
+  }
+  auto aad = BlobAad(entry.type, entry.id);
+  size_t n = entry.length - kAeadTagSize;
+  bool compressed = entry.flags & kBlobCompressed;
+  if (!compressed && n != entry.raw_length) return Status::Corruption("blob length mismatch");
+  Bytes& dst = compressed ? scratch : out;
+  if (dst.size() < n) dst.resize(n);
+  RETURN_IF_ERROR(AeadOpenTo(pack_key, CounterNonce(entry.counter), aad, sealed, dst.data()));
+  if (!compressed) return ByteView(out.data(), n);
+  if (out.size() < entry.raw_length) out.resize(entry.raw_length);
+  RETURN_IF_ERROR(DecompressTo(ByteView(scratch.data(), n), out.data(), entry.raw_length));
+  return ByteView(out.data(), entry.raw_length);
+}
+
 Status OpenBlob(const Key256& master, const PackRef& pack, const BlobEntry& entry, ByteView sealed,
                 Bytes& plain) {
   Key256 key = PackKey(master, pack.salt);

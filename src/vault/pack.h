@@ -65,5 +65,9 @@ Status OpenBlob(const Key256& master, const PackRef& pack, const BlobEntry& entr
 Key256 PackKey(const Key256& master, const Salt128& salt);
 Status OpenBlobWithKey(const Key256& pack_key, const BlobEntry& entry, ByteView sealed,
                        Bytes& plain);
+// Hot-path variant: decrypts into buffers that only grow (no allocation or
+// zeroing once warm) and returns a view of the plaintext inside `out`.
+Result<ByteView> OpenBlobInto(const Key256& pack_key, const BlobEntry& entry, ByteView sealed,
+                              Bytes& scratch, Bytes& out);
 
 }  // namespace custos

@@ -248,16 +248,17 @@ void Restorer::ProcessPack(uint32_t pack_idx, std::vector<BlobUse>& uses) {
   std::string name = PackObjectName(pack.id);
   std::sort(uses.begin(), uses.end(),
             [](const BlobUse& a, const BlobUse& b) { return a.entry.offset < b.entry.offset; });
-  // Read in spans of at most 32 MiB covering consecutive needed blobs.
+  // Read in spans of at most 16 MiB covering consecutive needed blobs.
   Key256 key = PackKey(vault_.master().encryption, pack.salt);
   size_t i = 0;
-  Bytes plain;
+  thread_local Bytes scratch, plain_buf, span_buf;
+  ByteView plain;
   std::optional<BlobId> decrypted;  // the blob whose plaintext is in `plain`
   while (i < uses.size()) {
     uint64_t begin = uses[i].entry.offset;
     size_t j = i;
     uint64_t end = begin;
-    while (j < uses.size() && uses[j].entry.offset + uses[j].entry.length - begin <= (32u << 20)) {
+    while (j < uses.size() && uses[j].entry.offset + uses[j].entry.length - begin <= (16u << 20)) {
       end = std::max<uint64_t>(end, uses[j].entry.offset + uses[j].entry.length);
       ++j;
     }
@@ -265,21 +266,23 @@ void Restorer::ProcessPack(uint32_t pack_idx, std::vector<BlobUse>& uses) {
       end = begin + uses[i].entry.length;
       j = i + 1;
     }
-    auto span = LoadBytes(vault_.backend(), name, begin, end - begin);
+    auto span = LoadIntoBuffer(vault_.backend(), name, begin, end - begin, span_buf);
     for (size_t k = i; k < j; ++k) {
       BlobUse& u = uses[k];
       if (u.file->failed.load()) continue;
       Status st = span.status();
       if (st.ok()) {
         ByteView sealed;
-        if (u.entry.offset + u.entry.length - begin > span->size()) {
+        if (u.entry.offset + u.entry.length - begin > *span) {
           st = Status::Corruption("pack is truncated");
         } else {
-          sealed = ByteView(span->data() + (u.entry.offset - begin), u.entry.length);
+          sealed = ByteView(span_buf.data() + (u.entry.offset - begin), u.entry.length);
           // The same blob may be needed at several places: decrypt it once.
           if (decrypted != u.entry.id) {
             decrypted.reset();
-            st = OpenBlobWithKey(key, u.entry, sealed, plain);
+            auto opened = OpenBlobInto(key, u.entry, sealed, scratch, plain_buf);
+            st = opened.status();
+            if (st.ok()) plain = *opened;
             if (st.ok() && vault_.BlobIdOf(plain) != u.entry.id) {
               st = Status::Corruption("content does not match its id");
             }

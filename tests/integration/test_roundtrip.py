@@ -12,7 +12,10 @@ import socket
 import stat
 import unittest
 
-from custos_testlib import (EXIT_OK, VaultTestCase, file_sha256, tree_manifest)
+import subprocess
+
+from custos_testlib import (CUSTOS, EXIT_OK, PASSWORD, Result, VaultTestCase, file_sha256,
+                            tree_manifest)
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -34,6 +37,14 @@ def full_manifest(root, content=True):
             extra += (os.major(st.st_rdev), os.minor(st.st_rdev))
         out[rel] = entry + extra
     return out
+
+
+def run_in(cwd, args):
+    """Like custos_testlib.run, but in another working directory (for relative paths)."""
+    env = dict(os.environ, CUSTOS_PASSWORD=PASSWORD)
+    env.pop("CUSTOS_REPO", None)
+    return Result(subprocess.run([CUSTOS] + args, cwd=cwd, env=env, capture_output=True,
+                                 text=True, stdin=subprocess.DEVNULL, timeout=900))
 
 
 def write_file(path, data=b"", mode=None, mtime_ns=None):
@@ -514,11 +525,54 @@ class IncrementalAndFilterTest(RoundTripCase):
         root = self.restored_root(t3, src)
         got = {os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs}
         self.assertEqual(got, {"docs/b.md", "keep/kept"})
+        # A full-path pattern: '*' crosses '/'.
+        t5 = os.path.join(self.tmp, "r5")
+        self.restore(t5, "--include", os.path.join(src, "docs", "*.txt"))
+        root = self.restored_root(t5, src)
+        got = {os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs}
+        self.assertEqual(got, {"docs/a.txt", "docs/deep/c.txt"})
         # A pattern that matches nothing restores nothing below the target.
         t4 = os.path.join(self.tmp, "r4")
         self.custos("restore", "latest", "--target", t4, "--include", "no-such-name")
         found = [f for _, _, fs in os.walk(t4) for f in fs] if os.path.exists(t4) else []
         self.assertEqual(found, [])
+
+    def test_backup_paths_files_relative_and_overlapping(self):
+        src, files = self.make_src()
+        other = os.path.join(self.tmp, "other")
+        os.makedirs(other)
+        write_file(os.path.join(other, "o.txt"), b"other", mtime_ns=1600000000_5)
+        single = os.path.join(self.tmp, "single.txt")
+        write_file(single, b"a single file", mode=0o604, mtime_ns=1600000001_7)
+        self.init()
+        # Relative paths, a trailing slash, a path inside another one, a lone file.
+        r = run_in(self.tmp, ["-r", self.vault, "--json", "backup", "src/", "other",
+                              os.path.join(src, "docs"), "./single.txt"])
+        self.assertEqual(r.rc, EXIT_OK, r)
+        summary = json.loads(r.out.splitlines()[-1])
+        self.assertEqual(summary["files_new"], len(files) + 2)  # docs is not read twice
+        snap = self.ok("--json", "snapshots").json()[-1]
+        self.assertEqual(snap["paths"], sorted([src, other, single]))
+        target = os.path.join(self.tmp, "restore")
+        self.restore(target)
+        self.assertSameTree(src, self.restored_root(target, src))
+        self.assertSameTree(other, self.restored_root(target, other))
+        restored_single = self.restored_root(target, single)
+        st = os.lstat(restored_single)
+        self.assertEqual((stat.S_IMODE(st.st_mode), st.st_mtime_ns), (0o604, 1600000001_7))
+        with open(restored_single, "rb") as f:
+            self.assertEqual(f.read(), b"a single file")
+        # Nothing of self.tmp beyond the named paths.
+        self.assertEqual(sorted(os.listdir(self.restored_root(target, self.tmp))),
+                         ["other", "single.txt", "src"])
+        # The same set of paths, named differently, finds its parent snapshot.
+        r = run_in(self.tmp, ["-r", self.vault, "--json", "backup", single, other, src])
+        self.assertEqual(r.rc, EXIT_OK, r)
+        again = json.loads(r.out.splitlines()[-1])
+        self.assertEqual(again["files_unmodified"], len(files) + 2)
+        # --parent names the snapshot to compare against explicitly.
+        src_only, _ = self.backup(src, "--parent", snap["id"])
+        self.assertEqual(src_only["files_unmodified"], len(files))
 
     def test_restore_into_non_empty_target_overwrites(self):
         src, files = self.make_src()
