@@ -9,12 +9,11 @@ import re
 import shutil
 import signal
 import socket
-import stat
 import subprocess
 import time
 import unittest
 
-from custos_testlib import (CUSTOS, EXIT_FAILURE, EXIT_LOCKED, EXIT_NO_VAULT, EXIT_OK,
+from custos_testlib import (CUSTOS, EXIT_LOCKED, EXIT_NO_VAULT, EXIT_OK,
                             EXIT_PARTIAL, EXIT_PROBLEMS, EXIT_USAGE, EXIT_WRONG_PASSWORD,
                             FAST_KDF, PASSWORD, VaultTestCase, run, tree_manifest)
 

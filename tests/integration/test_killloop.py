@@ -52,10 +52,14 @@ def text_block(rnd, size):
 
 
 def dir_bytes(path):
-    total = 0
+    """Bytes of data below path (hard links counted once, holes not counted)."""
+    total, seen = 0, set()
     for dirpath, _, files in os.walk(path):
         for f in files:
-            total += os.path.getsize(os.path.join(dirpath, f))
+            st = os.lstat(os.path.join(dirpath, f))
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += min(st.st_size, st.st_blocks * 512)
     return total
 
 

@@ -10,9 +10,8 @@ import os
 import random
 import socket
 import stat
-import unittest
-
 import subprocess
+import unittest
 
 from custos_testlib import (CUSTOS, EXIT_OK, PASSWORD, Result, VaultTestCase, file_sha256,
                             tree_manifest)
