@@ -62,7 +62,7 @@ class ProgressLine {
 
 int RunBackup(const GlobalOptions& g, const BackupArgs& a) {
   auto vault = OpenVault(g);
-  if (!vault.ok()) return Fail(vault.status());
+  if (!vault.ok()) return FailOpen(vault.status());
   Vault& v = **vault;
   auto lock = Lock(v, g, false);
   if (!lock.ok()) return Fail(lock.status());
@@ -87,7 +87,8 @@ int RunBackup(const GlobalOptions& g, const BackupArgs& a) {
       std::vector<std::string> want;
       for (const auto& p : a.paths) want.push_back(AbsolutePath(p));
       std::sort(want.begin(), want.end());
-      auto snaps = v.ListSnapshots();
+      std::vector<std::string> damaged;  // cannot be parents; check reports them
+      auto snaps = v.ListSnapshots(&damaged);
       if (!snaps.ok()) return Fail(snaps.status());
       std::string host = HostName();
       for (auto it = snaps->rbegin(); it != snaps->rend(); ++it) {

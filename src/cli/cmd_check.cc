@@ -34,6 +34,9 @@ int RunCheck(const GlobalOptions& g, const CheckArgs& a) {
     // found, not a usage error.
     if (vault.status().IsCorruption()) {
       std::fprintf(stderr, "error: %s\ncheck found problems\n", vault.status().message().c_str());
+      if (g.json) {
+        PrintJson({{"errors", {vault.status().message()}}, {"error_count", 1}, {"opened", false}});
+      }
       return kExitProblems;
     }
     if (vault.status().IsNotFound()) {

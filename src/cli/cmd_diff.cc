@@ -78,7 +78,7 @@ Status DiffTrees(Vault& v, const std::string& dir, const std::optional<BlobId>& 
 
 int RunDiff(const GlobalOptions& g, const DiffArgs& args) {
   auto vault = OpenVault(g);
-  if (!vault.ok()) return Fail(vault.status());
+  if (!vault.ok()) return FailOpen(vault.status());
   Vault& v = **vault;
   auto lock = Lock(v, g, false);
   if (!lock.ok()) return Fail(lock.status());

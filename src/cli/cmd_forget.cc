@@ -28,21 +28,32 @@ int RunForget(const GlobalOptions& g, ForgetArgs a) {
         "--keep-within, --keep-tag, or snapshot ids"));
   }
   auto vault = OpenVault(g);
-  if (!vault.ok()) return Fail(vault.status());
+  if (!vault.ok()) return FailOpen(vault.status());
   Vault& v = **vault;
   auto lock = Lock(v, g, a.prune);
   if (!lock.ok()) return Fail(lock.status());
-  auto snaps = v.ListSnapshots();
+  std::vector<std::string> damaged;
+  auto snaps = v.ListSnapshots(&damaged);
   if (!snaps.ok()) return Fail(snaps.status());
+  for (const auto& d : damaged) {
+    std::fprintf(stderr, "warning: damaged snapshot left alone (remove it by id): %s\n", d.c_str());
+  }
 
   std::vector<Snapshot> remove;
   nlohmann::json out = nlohmann::json::array();
   if (!a.ids.empty()) {
+    // By id: resolved by name only, so a damaged snapshot can be removed too.
+    nlohmann::json removed = nlohmann::json::array();
     for (const auto& id : a.ids) {
-      auto s = v.FindSnapshot(id);
-      if (!s.ok()) return Fail(s.status());
-      remove.push_back(*s);
+      auto name = v.ResolveSnapshotName(id);
+      if (!name.ok()) return Fail(name.status());
+      Snapshot s;
+      s.id = BaseName(*name);
+      remove.push_back(s);
+      removed.push_back({{"id", s.id}});
+      if (!g.json) std::printf("  remove %s\n", s.id.substr(0, 8).c_str());
     }
+    out.push_back({{"group", "by id"}, {"keep", nlohmann::json::array()}, {"remove", removed}});
   } else {
     for (auto& [group, list] : GroupSnapshots(*snaps)) {
       RetentionResult r = ApplyRetention(list, a.policy);

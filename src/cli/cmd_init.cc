@@ -29,7 +29,7 @@ int RunInit(const GlobalOptions& g, const InitArgs& a) {
   opts.config.chunker = {a.chunk_min, a.chunk_avg, a.chunk_max};
   std::string location = (*backend)->Location();
   auto vault = Vault::Init(std::move(*backend), *secret, opts);
-  if (!vault.ok()) return Fail(vault.status());
+  if (!vault.ok()) return FailOpen(vault.status());
   if (g.json) {
     PrintJson({{"id", (*vault)->config().id},
                {"location", location},

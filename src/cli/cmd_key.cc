@@ -21,7 +21,7 @@ Result<Secret> NewSecret(const KeyArgs& a) {
 
 int RunKeyList(const GlobalOptions& g) {
   auto vault = OpenVault(g);
-  if (!vault.ok()) return Fail(vault.status());
+  if (!vault.ok()) return FailOpen(vault.status());
   Vault& v = **vault;
   auto names = v.ListNames("keys/");
   if (!names.ok()) return Fail(names.status());
@@ -63,7 +63,7 @@ int RunKeyList(const GlobalOptions& g) {
 
 int RunKeyAdd(const GlobalOptions& g, const KeyArgs& a, bool replace_current) {
   auto vault = OpenVault(g);
-  if (!vault.ok()) return Fail(vault.status());
+  if (!vault.ok()) return FailOpen(vault.status());
   Vault& v = **vault;
   auto lock = Lock(v, g, replace_current);
   if (!lock.ok()) return Fail(lock.status());
@@ -88,7 +88,7 @@ int RunKeyAdd(const GlobalOptions& g, const KeyArgs& a, bool replace_current) {
 
 int RunKeyRemove(const GlobalOptions& g, const KeyArgs& a) {
   auto vault = OpenVault(g);
-  if (!vault.ok()) return Fail(vault.status());
+  if (!vault.ok()) return FailOpen(vault.status());
   Vault& v = **vault;
   auto lock = Lock(v, g, true);
   if (!lock.ok()) return Fail(lock.status());

@@ -55,7 +55,7 @@ bool Under(const std::string& path, const std::string& prefix) {
 
 int RunLs(const GlobalOptions& g, const LsArgs& a) {
   auto vault = OpenVault(g);
-  if (!vault.ok()) return Fail(vault.status());
+  if (!vault.ok()) return FailOpen(vault.status());
   Vault& v = **vault;
   auto lock = Lock(v, g, false);
   if (!lock.ok()) return Fail(lock.status());

@@ -14,7 +14,7 @@ struct PruneArgs {
 
 int RunPruneCmd(const GlobalOptions& g, const PruneArgs& a) {
   auto vault = OpenVault(g);
-  if (!vault.ok()) return Fail(vault.status());
+  if (!vault.ok()) return FailOpen(vault.status());
   Vault& v = **vault;
   auto lock = Lock(v, g, true);
   if (!lock.ok()) return Fail(lock.status());

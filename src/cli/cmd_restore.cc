@@ -19,7 +19,7 @@ struct RestoreArgs {
 
 int RunRestore(const GlobalOptions& g, const RestoreArgs& a) {
   auto vault = OpenVault(g);
-  if (!vault.ok()) return Fail(vault.status());
+  if (!vault.ok()) return FailOpen(vault.status());
   Vault& v = **vault;
   auto lock = Lock(v, g, false);
   if (!lock.ok()) return Fail(lock.status());

@@ -13,7 +13,7 @@ struct SnapshotsArgs {
 
 int RunSnapshots(const GlobalOptions& g, const SnapshotsArgs& a) {
   auto vault = OpenVault(g);
-  if (!vault.ok()) return Fail(vault.status());
+  if (!vault.ok()) return FailOpen(vault.status());
   auto lock = Lock(**vault, g, false);
   if (!lock.ok()) return Fail(lock.status());
   std::vector<std::string> damaged;

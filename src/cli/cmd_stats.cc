@@ -10,14 +10,16 @@ namespace custos::cli {
 namespace {
 int RunStats(const GlobalOptions& g) {
   auto vault = OpenVault(g);
-  if (!vault.ok()) return Fail(vault.status());
+  if (!vault.ok()) return FailOpen(vault.status());
   Vault& v = **vault;
   auto lock = Lock(v, g, false);
   if (!lock.ok()) return Fail(lock.status());
   Status st = v.LoadIndex();
   if (!st.ok()) return Fail(st);
-  auto snaps = v.ListSnapshots();
+  std::vector<std::string> damaged;
+  auto snaps = v.ListSnapshots(&damaged);
   if (!snaps.ok()) return Fail(snaps.status());
+  for (const auto& d : damaged) std::fprintf(stderr, "warning: skipping damaged snapshot: %s\n", d.c_str());
   // Restore size: what restoring every snapshot would write.
   uint64_t restore_size = 0, files = 0;
   std::unordered_set<BlobId, BlobIdHash> seen_trees;

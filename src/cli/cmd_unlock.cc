@@ -12,7 +12,7 @@ void RegisterUnlock(CLI::App& app, GlobalOptions& g, int& exit_code) {
   cmd->callback([&g, &exit_code, all] {
     auto vault = OpenVault(g);
     if (!vault.ok()) {
-      exit_code = Fail(vault.status());
+      exit_code = FailOpen(vault.status());
       return;
     }
     auto n = RemoveLocks(**vault, *all);

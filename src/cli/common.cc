@@ -33,6 +33,12 @@ int Fail(const Status& st) {
   return ExitCodeFor(st);
 }
 
+int FailOpen(const Status& st) {
+  int rc = Fail(st);
+  // Vault::Open reports NotFound only when there is no vault (no config).
+  return st.IsNotFound() ? kExitNoVault : rc;
+}
+
 static std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
@@ -72,6 +78,10 @@ Result<Secret> ReadSecret(const std::string& key_file, const std::string& passwo
   if (!key_file.empty()) {
     s.kind = Secret::Kind::kKeyFile;
     ASSIGN_OR_RETURN(s.value, ReadFileSecret(key_file, false));
+    if (s.value.size() < 32) {
+      return Status::InvalidArgument("key file " + key_file +
+                                     " is too short: it must hold at least 32 random bytes");
+    }
     return s;
   }
   if (!password_file.empty()) {

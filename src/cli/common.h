@@ -37,6 +37,8 @@ struct GlobalOptions {
 int ExitCodeFor(const Status& st);
 // Prints "custos: <message>" to stderr and returns the exit code for st.
 int Fail(const Status& st);
+// Fail for errors of OpenVault: a missing vault exits kExitNoVault.
+int FailOpen(const Status& st);
 
 // The secret from --key-file, --password-file, CUSTOS_PASSWORD, or a prompt
 // on a terminal (in that order). `env_prefix` selects CUSTOS_ or CUSTOS_NEW_.

@@ -24,6 +24,7 @@
 //   range), so it must be idempotent.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -138,6 +139,15 @@ class Backend {
 
   // Removes the object. NotFound when it does not exist.
   virtual Status Remove(const std::string& name) = 0;
+
+  // Removes what interrupted Saves left behind (temporary files, incomplete
+  // multipart uploads) that is older than min_age, and returns how many. Call
+  // it only while no other writer can be active (under an exclusive vault
+  // lock). Stores that leave nothing behind keep the default.
+  virtual Result<uint64_t> RemoveIncomplete(std::chrono::seconds min_age) {
+    (void)min_age;
+    return uint64_t{0};
+  }
 };
 
 // Convenience: loads a whole range into memory.
@@ -169,6 +179,9 @@ class BackendWrapper : public Backend {
     return inner_->List(prefix, fn);
   }
   Status Remove(const std::string& name) override { return inner_->Remove(name); }
+  Result<uint64_t> RemoveIncomplete(std::chrono::seconds min_age) override {
+    return inner_->RemoveIncomplete(min_age);
+  }
 
  protected:
   Backend& inner() { return *inner_; }

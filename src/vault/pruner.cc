@@ -33,7 +33,13 @@ Result<PruneStats> RunPrune(Vault& vault, const PruneOptions& opts) {
   PruneStats stats;
   ASSIGN_OR_RETURN(auto old_indexes, vault.ListNames("index/"));
   RETURN_IF_ERROR(vault.LoadIndex());
-  ASSIGN_OR_RETURN(auto snaps, vault.ListSnapshots());
+  std::vector<std::string> damaged;
+  ASSIGN_OR_RETURN(auto snaps, vault.ListSnapshots(&damaged));
+  if (!damaged.empty()) {
+    return Status::Corruption("prune cannot tell what a damaged snapshot references, so it "
+                              "removes nothing: " + damaged[0] +
+                              " (remove it with 'custos forget <id>' or repair it first)");
+  }
   std::unordered_set<BlobId, BlobIdHash> used;
   RETURN_IF_ERROR(MarkUsed(vault, snaps, used));
   // Every used blob must be in the index, or pruning would be unsafe.
@@ -91,6 +97,13 @@ Result<PruneStats> RunPrune(Vault& vault, const PruneOptions& opts) {
       stats.packs_unreferenced++;
       stats.bytes_freed += size;
     }
+  }
+  // Leftovers of killed writers. Younger ones may belong to a process that is
+  // just now trying to take a lock, so they are left for a later prune.
+  if (!opts.dry_run) {
+    auto n = vault.backend().RemoveIncomplete(std::chrono::seconds(30));
+    if (!n.ok()) return n.status();
+    stats.incomplete_removed = *n;
   }
   info("packs: " + std::to_string(stats.packs_total) + " indexed, " +
        std::to_string(stats.packs_deleted) + " unused, " + std::to_string(stats.packs_repacked) +

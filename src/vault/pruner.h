@@ -28,6 +28,7 @@ struct PruneStats {
   uint64_t packs_total = 0, packs_deleted = 0, packs_repacked = 0, packs_unreferenced = 0;
   uint64_t blobs_used = 0, blobs_unused = 0;
   uint64_t bytes_freed = 0;
+  uint64_t incomplete_removed = 0;  // temporary leftovers of killed writers
 };
 
 Result<PruneStats> RunPrune(Vault& vault, const PruneOptions& options);

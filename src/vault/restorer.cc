@@ -68,14 +68,14 @@ std::vector<uint64_t> BlobOffsets(Vault& vault, const Node& n, bool* ok) {
       *ok = false;
       return out;
     }
+    // A blob may run past the end of a region (the archiver chunks the
+    // concatenated data regions): carry the overflow into the next ones.
     while (region < data.size() && in_region >= data[region].second) {
+      in_region -= data[region].second;
       ++region;
-      in_region = 0;
     }
     uint64_t off = region < data.size() ? data[region].first + in_region : n.size;
     out.push_back(off);
-    // A blob may span a hole boundary only if the chunker crossed one; the
-    // archiver chunks the concatenated data regions, so split writes later.
     in_region += loc->entry.raw_length;
   }
   return out;
@@ -324,11 +324,20 @@ void Restorer::ApplyMetadata(const Entry& e) {
     }
   }
   if (n.type != NodeType::kSymlink) chmod(p, n.mode);
-  struct timespec ts[2];
-  ts[0].tv_sec = n.atime_ns / 1000000000;
-  ts[0].tv_nsec = n.atime_ns % 1000000000;
-  ts[1].tv_sec = n.mtime_ns / 1000000000;
-  ts[1].tv_nsec = n.mtime_ns % 1000000000;
+  // Floor division: times before 1970 have a negative second and a
+  // nanosecond field in [0, 1e9).
+  auto to_ts = [](int64_t ns) {
+    struct timespec t;
+    int64_t sec = ns / 1000000000, rem = ns % 1000000000;
+    if (rem < 0) {
+      rem += 1000000000;
+      --sec;
+    }
+    t.tv_sec = static_cast<time_t>(sec);
+    t.tv_nsec = static_cast<long>(rem);
+    return t;
+  };
+  struct timespec ts[2] = {to_ts(n.atime_ns), to_ts(n.mtime_ns)};
   utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW);
 }
 

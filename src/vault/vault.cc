@@ -190,12 +190,7 @@ Result<std::vector<Snapshot>> Vault::ListSnapshots(std::vector<std::string>* dam
   return out;
 }
 
-Result<Snapshot> Vault::FindSnapshot(const std::string& ref) {
-  if (ref == "latest") {
-    ASSIGN_OR_RETURN(auto all, ListSnapshots());
-    if (all.empty()) return Status::NotFound("the vault has no snapshots");
-    return all.back();
-  }
+Result<std::string> Vault::ResolveSnapshotName(const std::string& ref) {
   if (ref.size() < 4 || ref.find_first_not_of("0123456789abcdef") != std::string::npos) {
     return Status::InvalidArgument("snapshot id must be 'latest' or at least 4 hex digits");
   }
@@ -205,10 +200,24 @@ Result<Snapshot> Vault::FindSnapshot(const std::string& ref) {
     if (BaseName(n).rfind(ref, 0) == 0) matches.push_back(n);
   if (matches.empty()) return Status::NotFound("no snapshot " + ref);
   if (matches.size() > 1) return Status::InvalidArgument("snapshot id " + ref + " is ambiguous");
-  ASSIGN_OR_RETURN(Bytes body, LoadObject(ObjectType::kSnapshot, matches[0]));
+  return matches[0];
+}
+
+Result<Snapshot> Vault::FindSnapshot(const std::string& ref) {
+  if (ref == "latest") {
+    std::vector<std::string> damaged;  // skipped: "latest" is the newest readable one
+    ASSIGN_OR_RETURN(auto all, ListSnapshots(&damaged));
+    if (all.empty()) {
+      return Status::NotFound(damaged.empty() ? "the vault has no snapshots"
+                                              : "the vault has no readable snapshots");
+    }
+    return all.back();
+  }
+  ASSIGN_OR_RETURN(std::string name, ResolveSnapshotName(ref));
+  ASSIGN_OR_RETURN(Bytes body, LoadObject(ObjectType::kSnapshot, name));
   auto s = ParseSnapshot(body);
-  if (!s.ok()) return s.status().WithContext(matches[0]);
-  s->id = BaseName(matches[0]);
+  if (!s.ok()) return s.status().WithContext(name);
+  s->id = BaseName(name);
   return s;
 }
 

@@ -77,8 +77,12 @@ class Vault {
 
   // All snapshots, oldest first. Unreadable ones are named in *damaged.
   Result<std::vector<Snapshot>> ListSnapshots(std::vector<std::string>* damaged = nullptr);
-  // "latest", a full id, or a unique prefix of at least 4 hex digits.
+  // "latest" (the newest readable snapshot), a full id, or a unique prefix of
+  // at least 4 hex digits.
   Result<Snapshot> FindSnapshot(const std::string& ref);
+  // The object name ("snapshots/<id>") for a full id or unique prefix, without
+  // reading it (so a damaged snapshot can still be removed).
+  Result<std::string> ResolveSnapshotName(const std::string& ref);
   // Saves s and sets s.id.
   Status SaveSnapshot(Snapshot& s);
 

@@ -93,7 +93,12 @@ def _build_pristine():
     global _PRISTINE
     if _PRISTINE is None:
         cls = _Pristine()
-        _build(cls)
+        try:
+            _build(cls)
+        except BaseException:
+            if hasattr(cls, "base"):
+                shutil.rmtree(cls.base, ignore_errors=True)
+            raise
         _PRISTINE = cls
     return _PRISTINE
 
@@ -329,7 +334,11 @@ class FlipTest(CorruptionTestBase):
 class TruncateTest(CorruptionTestBase):
     def _truncate_all(self, fraction):
         for kind in ("config", "keys", "index", "snapshots", "data"):
-            for obj in self.objects[kind]:
+            objs = self.objects[kind]
+            if kind == "data":  # the smallest, the largest and a middle-sized pack
+                by_size = sorted(objs, key=lambda o: os.path.getsize(os.path.join(self.pristine, o)))
+                objs = sorted({by_size[0], by_size[len(by_size) // 2], by_size[-1]})
+            for obj in objs:
                 full = os.path.getsize(os.path.join(self.pristine, obj))
                 new_size = int(full * fraction)
                 with self.subTest(obj=obj, size=new_size):

@@ -16,6 +16,8 @@ PW3 = "third \u00fcml\u00e4ut password"
 class KeyTest(VaultTestCase):
     def setUp(self):
         super().setUp()
+        # tearDown does not run when setUp fails; cleanups do.
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
         self.src = os.path.join(self.tmp, "src")
         os.makedirs(os.path.join(self.src, "d"))
         with open(os.path.join(self.src, "a.txt"), "w") as f:

@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <functional>
+#include <vector>
 #include <string_view>
 #include <utility>
 
@@ -251,6 +254,40 @@ Status LocalBackend::Walk(const std::string& rel_dir, const std::string& prefix,
       RETURN_IF_ERROR(fn(ObjectInfo{rel, static_cast<uint64_t>(sb.st_size)}));
     }
   }
+}
+
+}  // namespace custos
+
+namespace custos {
+
+Result<uint64_t> LocalBackend::RemoveIncomplete(std::chrono::seconds min_age) {
+  uint64_t removed = 0;
+  const time_t cutoff = ::time(nullptr) - static_cast<time_t>(min_age.count());
+  std::function<Status(const std::string&, int)> walk = [&](const std::string& dir,
+                                                            int depth) -> Status {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return errno == ENOENT ? Status::OK() : Status::FromErrno(errno, "list " + dir);
+    std::vector<std::string> subdirs;
+    while (struct dirent* e = ::readdir(d)) {
+      std::string name = e->d_name;
+      if (name == "." || name == "..") continue;
+      std::string path = JoinPath(dir, name);
+      struct stat sb;
+      if (::lstat(path.c_str(), &sb) != 0) continue;
+      if (S_ISDIR(sb.st_mode)) {
+        subdirs.push_back(path);
+      } else if (S_ISREG(sb.st_mode) && name.starts_with(kTempPrefix) && sb.st_mtime <= cutoff) {
+        if (::unlink(path.c_str()) == 0) ++removed;
+      }
+    }
+    ::closedir(d);
+    if (depth < 3) {
+      for (const auto& sub : subdirs) RETURN_IF_ERROR(walk(sub, depth + 1));
+    }
+    return Status::OK();
+  };
+  RETURN_IF_ERROR(walk(root_, 0));
+  return removed;
 }
 
 }  // namespace custos

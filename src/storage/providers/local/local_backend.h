@@ -45,6 +45,8 @@ class LocalBackend : public Backend {
   Status List(const std::string& prefix,
               const std::function<Status(const ObjectInfo&)>& fn) override;
   Status Remove(const std::string& name) override;
+  // Removes ".tmp-*" files left by killed writers.
+  Result<uint64_t> RemoveIncomplete(std::chrono::seconds min_age) override;
 
  private:
   std::string PathOf(const std::string& name) const;

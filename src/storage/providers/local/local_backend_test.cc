@@ -1,6 +1,7 @@
 #include "storage/providers/local/local_backend.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -172,6 +173,34 @@ TEST_F(LocalBackendTest, ErrorsNameTheObject) {
   EXPECT_NE(st.message().find("keys/abc"), std::string::npos) << st.ToString();
   st = LoadBytes(*backend_, "keys/abc").status();
   EXPECT_NE(st.message().find("keys/abc"), std::string::npos) << st.ToString();
+}
+
+}  // namespace
+}  // namespace custos
+
+namespace custos {
+namespace {
+
+TEST(LocalBackendCleanup, RemoveIncompleteDeletesOnlyOldTempFiles) {
+  std::string root = "/tmp/custos-local-cleanup-" + RandomHex(6);
+  LocalBackend b(root);
+  ASSERT_TRUE(b.Create().ok());
+  ASSERT_TRUE(SaveBytes(b, "data/ab/real", AsBytes("x")).ok());
+  ASSERT_TRUE(AtomicWriteFile(root + "/data/ab/.tmp-old", AsBytes("partial")).ok());
+  ASSERT_TRUE(MakeDirs(root + "/locks").ok());
+  ASSERT_TRUE(AtomicWriteFile(root + "/locks/.tmp-new", AsBytes("partial")).ok());
+  struct timespec old[2] = {{1000, 0}, {1000, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, (root + "/data/ab/.tmp-old").c_str(), old, 0), 0);
+  auto n = b.RemoveIncomplete(std::chrono::seconds(60));
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1u);
+  EXPECT_FALSE(PathExists(root + "/data/ab/.tmp-old"));
+  EXPECT_TRUE(PathExists(root + "/locks/.tmp-new"));  // too young: may be a live writer
+  EXPECT_TRUE(PathExists(root + "/data/ab/real"));
+  auto all = b.RemoveIncomplete(std::chrono::seconds(0));
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, 1u);
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace
