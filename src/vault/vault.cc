@@ -205,12 +205,16 @@ Result<std::string> Vault::ResolveSnapshotName(const std::string& ref) {
 
 Result<Snapshot> Vault::FindSnapshot(const std::string& ref) {
   if (ref == "latest") {
-    std::vector<std::string> damaged;  // skipped: "latest" is the newest readable one
+    // A damaged snapshot may be the newest one, and its time cannot be read:
+    // rather than silently answer with an older snapshot, say so.
+    std::vector<std::string> damaged;
     ASSIGN_OR_RETURN(auto all, ListSnapshots(&damaged));
-    if (all.empty()) {
-      return Status::NotFound(damaged.empty() ? "the vault has no snapshots"
-                                              : "the vault has no readable snapshots");
+    if (!damaged.empty()) {
+      return Status::Corruption("cannot tell which snapshot is the latest: " + damaged[0] +
+                                "; name a snapshot by id, or remove the damaged one with "
+                                "'custos forget <id>'");
     }
+    if (all.empty()) return Status::NotFound("the vault has no snapshots");
     return all.back();
   }
   ASSIGN_OR_RETURN(std::string name, ResolveSnapshotName(ref));

@@ -77,8 +77,9 @@ class Vault {
 
   // All snapshots, oldest first. Unreadable ones are named in *damaged.
   Result<std::vector<Snapshot>> ListSnapshots(std::vector<std::string>* damaged = nullptr);
-  // "latest" (the newest readable snapshot), a full id, or a unique prefix of
-  // at least 4 hex digits.
+  // "latest", a full id, or a unique prefix of at least 4 hex digits.
+  // "latest" is Corruption while any snapshot object is damaged (the damaged
+  // one might be the newest).
   Result<Snapshot> FindSnapshot(const std::string& ref);
   // The object name ("snapshots/<id>") for a full id or unique prefix, without
   // reading it (so a damaged snapshot can still be removed).
