@@ -69,6 +69,19 @@ def tree_manifest(root, content=True):
     return out
 
 
+def normalize(manifest):
+    """A tree_manifest without times: type, mode, size and content (or link target)."""
+    out = {}
+    for path, e in manifest.items():
+        if e[0] == "file":
+            out[path] = ("file", e[1], e[2], e[4])
+        elif e[0] == "dir":
+            out[path] = ("dir", e[1])
+        else:
+            out[path] = e
+    return out
+
+
 def file_sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:

@@ -20,24 +20,12 @@ import tempfile
 import time
 import unittest
 
-from custos_testlib import (EXIT_OK, EXIT_PROBLEMS, FAST_KDF, PASSWORD, VaultTestCase, run,
+from custos_testlib import (normalize, EXIT_OK, EXIT_PROBLEMS, FAST_KDF, PASSWORD, VaultTestCase, run,
                             tree_manifest)
 
 PACK_PREAMBLE = 4 + 1 + 16  # magic, version, salt
 OTHER_PASSWORD = "a second, different password"
 
-
-def normalize(manifest):
-    """Drops times: compares type, mode, size and content (or link target)."""
-    out = {}
-    for path, e in manifest.items():
-        if e[0] == "file":
-            out[path] = ("file", e[1], e[2], e[4])
-        elif e[0] == "dir":
-            out[path] = ("dir", e[1])
-        else:
-            out[path] = e
-    return out
 
 
 def flip(path, pos):

@@ -20,7 +20,7 @@ import subprocess
 import time
 import unittest
 
-from custos_testlib import (CUSTOS, EXIT_OK, PASSWORD, VaultTestCase, run,
+from custos_testlib import (normalize, CUSTOS, EXIT_OK, PASSWORD, VaultTestCase, run,
                             tree_manifest)
 
 # Kill iterations per loop (CUSTOS_KILL_ITERATIONS raises it for soak runs); at
@@ -30,18 +30,6 @@ MIN_LANDED = (3 * ITERATIONS + 3) // 4
 MiB = 1 << 20
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]
 
-
-def normalize(manifest):
-    """Content and mode (no times) of every entry."""
-    out = {}
-    for path, e in manifest.items():
-        if e[0] == "file":
-            out[path] = ("file", e[1], e[2], e[4])
-        elif e[0] == "dir":
-            out[path] = ("dir", e[1])
-        else:
-            out[path] = e
-    return out
 
 
 def text_block(rnd, size):
