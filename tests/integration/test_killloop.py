@@ -143,8 +143,15 @@ class KillLoopBase(VaultTestCase):
         self.landed = 0
         self.kills = 0
         self.ratio = 1.0  # observed duration / baseline (lowered by runs that beat their kill)
+        self.order = []  # recorded snapshot ids, oldest first
 
     # ---- helpers -------------------------------------------------------------
+
+    def record(self, sid, manifest):
+        """Remembers the source state a new snapshot must restore to."""
+        self.assertNotIn(sid, self.manifests)
+        self.manifests[sid] = manifest
+        self.order.append(sid)
 
     def env(self):
         e = dict(os.environ)
@@ -244,18 +251,12 @@ class BackupKillLoopTest(KillLoopBase):
         tree = SourceTree(src, self.rnd, n_random=5, random_size=5 * MiB, text_size=12 * MiB,
                           n_dirs=25, files_per_dir=20)
         self.init("--pack-size", "2")
-        order = []  # recorded snapshot ids, oldest first
 
-        def record(sid, manifest):
-            self.assertNotIn(sid, self.manifests)
-            self.manifests[sid] = manifest
-            order.append(sid)
-
-        record(self.backup(src), tree.manifest())
+        self.record(self.backup(src), tree.manifest())
         tree.churn()
         # Baseline: what each killed run does (a full re-read with --force).
         t0 = time.monotonic()
-        record(self.backup(src, "--force"), tree.manifest())
+        self.record(self.backup(src, "--force"), tree.manifest())
         baseline = time.monotonic() - t0
         print(f"  source {dir_bytes(src) / MiB:.1f} MiB, baseline backup --force "
               f"{baseline:.3f}s", flush=True)
@@ -279,22 +280,22 @@ class BackupKillLoopTest(KillLoopBase):
                 self.assertEqual(new[0], json.loads(out.strip().splitlines()[-1])["snapshot_id"])
             for sid in new:  # completed just before the kill: must be this iteration's state
                 completed_before_kill += 1
-                record(sid, state)
-            record(self.backup(src), state)
+                self.record(sid, state)
+            self.record(self.backup(src), state)
             print(f"  iter {i:2d}: delay {delay:.3f}s (ratio {self.ratio:.2f}) "
                   f"{'KILLED' if landed else 'exited'} "
                   f"rc={rc} new_snapshot={bool(new)} "
                   f"unreferenced_packs={check['unreferenced_packs']}", flush=True)
-            self.assert_restores(self.rnd.sample(order, 2), src)
+            self.assert_restores(self.rnd.sample(self.order, 2), src)
 
         print(f"  kills landed on a running backup: {self.landed}/{ITERATIONS}; "
               f"{completed_before_kill} backups completed before their kill; "
               f"{tmp_leftovers(self.vault)} .tmp- leftovers", flush=True)
         self.assertGreaterEqual(self.landed, MIN_LANDED)
-        self.assertEqual(sorted(self.snapshot_ids()), sorted(order))
+        self.assertEqual(sorted(self.snapshot_ids()), sorted(self.order))
         self.check_ok("--read-data")
-        self.assert_restores(order, src)
-        print(f"  {len(order)} snapshots restored byte-identical; "
+        self.assert_restores(self.order, src)
+        print(f"  {len(self.order)} snapshots restored byte-identical; "
               f"total {time.monotonic() - t_start:.1f}s", flush=True)
 
 
@@ -305,16 +306,10 @@ class PruneKillLoopTest(KillLoopBase):
         tree = SourceTree(src, self.rnd, n_random=2, random_size=MiB, text_size=MiB,
                           n_dirs=8, files_per_dir=15)
         self.init("--pack-size", "1")
-        order = []  # recorded snapshot ids, oldest first
-
-        def record(sid, manifest):
-            self.assertNotIn(sid, self.manifests)
-            self.manifests[sid] = manifest
-            order.append(sid)
 
         initial = ITERATIONS + 4
         for _ in range(initial):
-            record(self.backup(src), tree.manifest())
+            self.record(self.backup(src), tree.manifest())
             tree.churn(new_random=MiB + self.rnd.randrange(0, MiB // 2))
         print(f"  {initial} snapshots, vault {dir_bytes(self.vault) / MiB:.1f} MiB, "
               f"source {dir_bytes(src) / MiB:.1f} MiB", flush=True)
@@ -323,8 +318,8 @@ class PruneKillLoopTest(KillLoopBase):
         for i in range(ITERATIONS):
             r = run(["-r", self.vault, "forget", "--keep-last", str(keep)])
             self.assertEqual(r.rc, EXIT_OK, r)
-            order = order[-keep:]
-            self.assertEqual(sorted(self.snapshot_ids()), sorted(order))
+            self.order = self.order[-keep:]
+            self.assertEqual(sorted(self.snapshot_ids()), sorted(self.order))
             # Baseline for this iteration: the same prune on a hard-linked copy
             # (custos never writes objects in place, so the copy is independent).
             copy = os.path.join(self.tmp, "baseline-copy")
@@ -340,16 +335,16 @@ class PruneKillLoopTest(KillLoopBase):
             landed, rc, out = self.run_and_kill(["-r", self.vault, "prune"], delay, baseline)
             self.assertTrue(landed or rc == EXIT_OK, f"killed prune exited {rc}: {out}")
             check = self.check_ok()
-            self.assertEqual(sorted(self.snapshot_ids()), sorted(order),
+            self.assertEqual(sorted(self.snapshot_ids()), sorted(self.order),
                              "prune changed the set of snapshots")
-            self.assert_restores(order, src)
+            self.assert_restores(self.order, src)
             print(f"  iter {i:2d}: keep {keep:2d}, baseline {baseline:.3f}s, delay {delay:.3f}s "
                   f"{'KILLED' if landed else 'exited'} rc={rc}, vault {before / MiB:.1f} -> "
                   f"{dir_bytes(self.vault) / MiB:.1f} MiB, "
                   f"unreferenced_packs={check['unreferenced_packs']}", flush=True)
             tree.churn(new_random=MiB)
-            record(self.backup(src), tree.manifest())
-            self.assert_restores(order[-1:], src)
+            self.record(self.backup(src), tree.manifest())
+            self.assert_restores(self.order[-1:], src)
             keep -= 1
 
         print(f"  kills landed on a running prune: {self.landed}/{ITERATIONS}", flush=True)
@@ -358,7 +353,7 @@ class PruneKillLoopTest(KillLoopBase):
         # A prune that completes: removes everything the kills left behind.
         r = run(["-r", self.vault, "forget", "--keep-last", "2"])
         self.assertEqual(r.rc, EXIT_OK, r)
-        order = order[-2:]
+        self.order = self.order[-2:]
         before = dir_bytes(self.vault)
         r = run(["-r", self.vault, "--json", "prune"])
         self.assertEqual(r.rc, EXIT_OK, r)
@@ -366,8 +361,8 @@ class PruneKillLoopTest(KillLoopBase):
         self.assertLess(after, before, f"the vault did not shrink\n{r}")
         j = self.check_ok("--read-data")
         self.assertEqual(j["unreferenced_packs"], 0, j)
-        self.assertEqual(sorted(self.snapshot_ids()), sorted(order))
-        self.assert_restores(order, src)
+        self.assertEqual(sorted(self.snapshot_ids()), sorted(self.order))
+        self.assert_restores(self.order, src)
         # Nothing is left to prune.
         r = run(["-r", self.vault, "--json", "prune", "--dry-run"])
         self.assertEqual(r.rc, EXIT_OK, r)
