@@ -259,6 +259,12 @@ TEST(Keys, PassphraseAndKeyFile) {
   auto kobj = WrapMasterKey(m, kf, cheap);
   ASSERT_TRUE(kobj.ok());
   EXPECT_TRUE(UnwrapMasterKey(*kobj, kf).ok());
+  // A key file ending in zero bytes must not be opened by its truncation.
+  Secret zero_tail{Secret::Kind::kKeyFile, std::string(40, 'q') + std::string(3, '\0')};
+  auto zobj = WrapMasterKey(m, zero_tail, cheap);
+  ASSERT_TRUE(zobj.ok());
+  EXPECT_EQ(UnwrapMasterKey(*zobj, {Secret::Kind::kKeyFile, std::string(40, 'q')}).status().code(),
+            Code::kWrongPassword);
   EXPECT_EQ(WrapMasterKey(m, {Secret::Kind::kKeyFile, "short"}, cheap).status().code(),
             Code::kInvalidArgument);
   EXPECT_TRUE(UnwrapMasterKey(AsBytes("{not json"), pw).status().IsCorruption());

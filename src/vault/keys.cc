@@ -19,7 +19,10 @@ Result<Key256> DeriveWrappingKey(const Secret& secret, ByteView salt, const KdfP
     }
     Bytes msg(kAad.begin(), kAad.end());
     msg.insert(msg.end(), salt.begin(), salt.end());
-    Hash256 h = HmacSha256(AsBytes(secret.value), msg);
+    // Hash the file first: HMAC zero-pads short keys, so a key file and the
+    // same file with trailing zero bytes cut off would otherwise be equal.
+    Hash256 file_hash = Sha256(AsBytes(secret.value));
+    Hash256 h = HmacSha256(file_hash, msg);
     Key256 k;
     std::memcpy(k.data(), h.data(), 32);
     return k;
