@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Starts moto_server (the AWS emulator) on a free loopback port for the S3 and
+# RDS tests, with AWS Signature V4 enforced.
+#
+# Usage:
+#   eval "$(tests/servers/moto.sh)"            # signatures enforced
+#   eval "$(tests/servers/moto.sh --no-auth)"  # no enforcement (e.g. restic's
+#                                              # streaming signatures, which moto rejects)
+#   ... use $MOTO_ENDPOINT with $AWS_ACCESS_KEY_ID / $AWS_SECRET_ACCESS_KEY ...
+#   kill "$MOTO_PID"
+#
+# Prints shell-sourceable lines on stdout and nothing else:
+#   MOTO_ENDPOINT=http://127.0.0.1:<port>
+#   MOTO_PID=<pid>
+#   AWS_ACCESS_KEY_ID=<key of a fresh IAM user allowed s3:* and rds:*>
+#   AWS_SECRET_ACCESS_KEY=<its secret>
+# With --no-auth the keys are moto's fixed test keys (any key is accepted).
+#
+# How enforcement works: moto checks signatures once INITIAL_NO_AUTH_ACTION_COUNT
+# requests have been served. The script makes exactly that many unauthenticated
+# calls (iam create-user, put-user-policy, create-access-key); every request
+# after them must be signed with the created key, so a wrong secret gets
+# SignatureDoesNotMatch. The readiness probe uses /moto-api/, which is not
+# counted.
+#
+# The server's log goes to $MOTO_LOG (default: a file in $TMPDIR). The server
+# keeps running after the script exits; the caller stops it with MOTO_PID.
+set -euo pipefail
+
+auth=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-auth) auth=0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    *) echo "moto.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+command -v moto_server >/dev/null || { echo "moto.sh: moto_server not on PATH" >&2; exit 3; }
+if [[ $auth == 1 ]]; then
+  command -v aws >/dev/null || { echo "moto.sh: aws (awscli) not on PATH" >&2; exit 3; }
+fi
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+endpoint="http://127.0.0.1:${port}"
+log=${MOTO_LOG:-$(mktemp "${TMPDIR:-/tmp}/moto-${port}-XXXXXX.log")}
+
+setup_calls=3
+if [[ $auth == 1 ]]; then
+  INITIAL_NO_AUTH_ACTION_COUNT=$setup_calls setsid moto_server -H 127.0.0.1 -p "$port" \
+    >"$log" 2>&1 </dev/null &
+else
+  setsid moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 </dev/null &
+fi
+pid=$!
+
+fail() {
+  echo "moto.sh: $*" >&2
+  kill "$pid" 2>/dev/null || true
+  tail -n 20 "$log" >&2 || true
+  exit 1
+}
+
+for _ in $(seq 1 200); do
+  if curl -fsS -o /dev/null "$endpoint/moto-api/" 2>/dev/null; then break; fi
+  kill -0 "$pid" 2>/dev/null || fail "moto_server exited during start"
+  sleep 0.1
+done
+curl -fsS -o /dev/null "$endpoint/moto-api/" || fail "moto_server did not answer on $endpoint"
+
+if [[ $auth == 1 ]]; then
+  # Any key works for the unauthenticated calls; the region is irrelevant for IAM.
+  export AWS_ACCESS_KEY_ID=setup AWS_SECRET_ACCESS_KEY=setup AWS_DEFAULT_REGION=us-east-1
+  export AWS_PAGER="" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+  user="custos-test"
+  policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","rds:*"],"Resource":"*"}]}'
+  aws --endpoint-url "$endpoint" iam create-user --user-name "$user" >/dev/null \
+    || fail "iam create-user failed"
+  aws --endpoint-url "$endpoint" iam put-user-policy --user-name "$user" \
+    --policy-name custos-all --policy-document "$policy" >/dev/null \
+    || fail "iam put-user-policy failed"
+  keys=$(aws --endpoint-url "$endpoint" iam create-access-key --user-name "$user" \
+    --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text) \
+    || fail "iam create-access-key failed"
+  read -r key_id secret <<<"$keys"
+  [[ -n $key_id && -n $secret ]] || fail "no access key in create-access-key's answer"
+else
+  key_id=testing
+  secret=testing
+fi
+
+echo "MOTO_ENDPOINT=$endpoint"
+echo "MOTO_PID=$pid"
+echo "AWS_ACCESS_KEY_ID=$key_id"
+echo "AWS_SECRET_ACCESS_KEY=$secret"
