@@ -23,6 +23,8 @@ const char* ObjectTypeName(ObjectType t) {
       return "snapshot";
     case ObjectType::kLock:
       return "lock";
+    case ObjectType::kCatalogue:
+      return "catalogue";
   }
   return "object";
 }

@@ -18,6 +18,7 @@ enum class ObjectType : uint8_t {
   kIndex = 2,
   kSnapshot = 3,
   kLock = 4,
+  kCatalogue = 5,  // records of things done outside the vault (RDS snapshots)
 };
 
 const char* ObjectTypeName(ObjectType t);
