@@ -98,13 +98,35 @@ Result<Secret> ReadSecret(const std::string& key_file, const std::string& passwo
 Result<Secret> ReadSecret(const GlobalOptions& g) {
   std::string key_file = g.key_file.empty() ? Env("CUSTOS_KEY_FILE") : g.key_file;
   std::string pw_file = g.password_file.empty() ? Env("CUSTOS_PASSWORD_FILE") : g.password_file;
+  std::string repo = g.repo.empty() ? Env("CUSTOS_REPO") : g.repo;
+  if (key_file.empty() && pw_file.empty() && Env("CUSTOS_PASSWORD").empty() &&
+      repo.rfind("dest:", 0) == 0) {
+    // A destination may name its vault's password file.
+    ASSIGN_OR_RETURN(Config cfg, LoadGlobalConfig(g));
+    ASSIGN_OR_RETURN(DestinationConfig d, cfg.Destination(repo.substr(5)));
+    pw_file = d.password_file;
+  }
   return ReadSecret(key_file, pw_file, "CUSTOS_PASSWORD", "enter password for vault: ");
+}
+
+Result<Config> LoadGlobalConfig(const GlobalOptions& g) {
+  std::string path = g.config.empty() ? DefaultConfigPath() : g.config;
+  auto cfg = LoadConfig(path);
+  if (cfg.status().IsNotFound() && g.config.empty() && Env("CUSTOS_CONFIG").empty()) {
+    return Config{};
+  }
+  return cfg;
 }
 
 Result<std::unique_ptr<Backend>> OpenRepoBackend(const GlobalOptions& g) {
   std::string repo = g.repo.empty() ? Env("CUSTOS_REPO") : g.repo;
   if (repo.empty()) {
     return Status::InvalidArgument("no vault given: use -r/--repo or set CUSTOS_REPO");
+  }
+  if (repo.rfind("dest:", 0) == 0) {
+    ASSIGN_OR_RETURN(Config cfg, LoadGlobalConfig(g));
+    ASSIGN_OR_RETURN(DestinationConfig d, cfg.Destination(repo.substr(5)));
+    return OpenBackend(d.EffectiveUrl());
   }
   return OpenBackend(repo);
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "config/config.h"
 #include "vault/lock.h"
 #include "vault/vault.h"
 
@@ -29,6 +30,7 @@ struct GlobalOptions {
   std::string repo;           // -r / CUSTOS_REPO
   std::string password_file;  // --password-file / CUSTOS_PASSWORD_FILE
   std::string key_file;       // --key-file / CUSTOS_KEY_FILE
+  std::string config;         // --config / CUSTOS_CONFIG (TOML)
   bool json = false;
   bool quiet = false;
   bool no_lock = false;
@@ -46,6 +48,12 @@ Result<Secret> ReadSecret(const std::string& key_file, const std::string& passwo
                           const std::string& env_password_var, const std::string& prompt);
 Result<Secret> ReadSecret(const GlobalOptions& g);
 
+// The configuration file: --config, else DefaultConfigPath(). A missing file
+// is an empty configuration unless --config named it explicitly.
+Result<Config> LoadGlobalConfig(const GlobalOptions& g);
+
+// -r/--repo or CUSTOS_REPO: an address, or "dest:NAME" for a destination of
+// the configuration file.
 Result<std::unique_ptr<Backend>> OpenRepoBackend(const GlobalOptions& g);
 Result<std::unique_ptr<Vault>> OpenVault(const GlobalOptions& g);
 
@@ -74,5 +82,7 @@ void RegisterStats(CLI::App&, GlobalOptions&, int&);
 void RegisterDiff(CLI::App&, GlobalOptions&, int&);
 void RegisterUnlock(CLI::App&, GlobalOptions&, int&);
 void RegisterVersion(CLI::App&, GlobalOptions&, int&);
+void RegisterDest(CLI::App&, GlobalOptions&, int&);
+void RegisterRds(CLI::App&, GlobalOptions&, int&);
 
 }  // namespace custos::cli

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   app.add_option("--password-file", g.password_file,
                  "read the vault password from a file; or CUSTOS_PASSWORD_FILE / CUSTOS_PASSWORD");
   app.add_option("--key-file", g.key_file, "open the vault with a key file; or CUSTOS_KEY_FILE");
+  app.add_option("--config", g.config,
+                 "configuration file (TOML); or CUSTOS_CONFIG, else ~/.config/custos/custos.toml");
   app.add_flag("--json", g.json, "machine-readable output");
   app.add_flag("-q,--quiet", g.quiet, "no progress output");
   app.add_flag("--no-lock", g.no_lock, "do not lock the vault (read-only commands only)");
@@ -27,7 +29,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   for (Register r : {RegisterInit, RegisterBackup, RegisterSnapshots, RegisterLs, RegisterRestore,
                      RegisterCheck, RegisterForget, RegisterPrune, RegisterKey, RegisterStats,
-                     RegisterDiff, RegisterUnlock, RegisterVersion}) {
+                     RegisterDiff, RegisterUnlock, RegisterVersion, RegisterDest}) {
     r(app, g, exit_code);
   }
   try {
