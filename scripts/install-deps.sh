@@ -10,7 +10,7 @@ PACKAGES=(
   libssl-dev libsodium-dev libzstd-dev nlohmann-json3-dev libcli11-dev
   libcurl4-openssl-dev libtinyxml2-dev libtomlplusplus-dev libcpp-httplib-dev libsqlite3-dev
   # tests
-  libgtest-dev libgmock-dev python3 sqlite3 time
+  libgtest-dev libgmock-dev python3 sqlite3 time curl openssl
   # benchmarks: the tools users compare Custos with
   restic borgbackup libbenchmark-dev
 )
