@@ -1,0 +1,2 @@
+// S3 provider tests against moto_server (filled in below).
+#include <gtest/gtest.h>
