@@ -38,6 +38,11 @@ Result<uint32_t> ParseKeyIdHex(std::string_view hex, std::string_view what) {
   if (hex.size() != 8) {
     return Status::InvalidArgument(std::string(what) + ": key ID is not 8 hex digits");
   }
+  for (char c : hex) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return Status::InvalidArgument(std::string(what) + ": key ID is not lowercase hex");
+    }
+  }
   auto bytes = FromHex(hex);
   if (!bytes.ok()) return Status::InvalidArgument(std::string(what) + ": key ID is not hex");
   return uint32_t{(*bytes)[0]} << 24 | uint32_t{(*bytes)[1]} << 16 | uint32_t{(*bytes)[2]} << 8 |

@@ -3,8 +3,11 @@
 //
 //   note      = text (ending in "\n") "\n" 1*("— " key-name " " base64(key-id ‖ sig) "\n")
 //   key ID    = SHA-256(key-name ‖ 0x0A ‖ 0x01 ‖ Ed25519 public key)[:4], big-endian
-//   verifier  = <name>+<key id, 8 hex>+base64(0x01 ‖ public key)
-//   signer    = PRIVATE+KEY+<name>+<key id, 8 hex>+base64(0x01 ‖ 32-byte seed)
+//   verifier  = <name>+<key id, 8 lowercase hex>+base64(0x01 ‖ public key)
+//   signer    = PRIVATE+KEY+<name>+<key id, 8 lowercase hex>+base64(0x01 ‖ 32-byte seed)
+//
+// Key strings have one spelling only: lowercase key IDs (as the Go reference
+// writes them; it also reads uppercase) and canonical padded base64.
 //
 // Errors: every parser answers hostile input with InvalidArgument naming the
 // part that is wrong, never echoing secret material. OpenNote answers
