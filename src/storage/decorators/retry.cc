@@ -196,7 +196,12 @@ Status RetryBackend::Remove(const std::string& name) {
   bool outcome_unknown = false;
   for (;;) {
     Status st = inner().Remove(name);
-    if (st.ok() || (st.IsNotFound() && outcome_unknown)) return Status::OK();
+    if (st.ok()) return st;
+    if (st.IsNotFound() && outcome_unknown) {
+      return st.WithContext("remove " + name + ": not found after " +
+                            std::to_string(a.attempts()) +
+                            " attempts (an earlier one whose answer was lost may have removed it)");
+    }
     if (st.IsRetryable()) outcome_unknown = true;
     Status final;
     if (!a.Next(st, st.IsRetryable(), &final)) return final;

@@ -39,8 +39,11 @@
 //   through the Reader is retried like any other.
 // - List delivers each name at most once per call: a retried listing skips
 //   the names that an earlier attempt already passed to the callback.
-// - Remove: NotFound on a retried attempt, after an attempt whose outcome was
-//   unknown (Retryable), counts as success: the object is gone either way.
+// - Remove: NotFound stays NotFound (the contract's answer for a missing
+//   object). When an earlier attempt ended Retryable, its outcome is unknown
+//   and it may have been the one that removed the object; the message then
+//   says so, and callers that only want the object gone treat NotFound as
+//   success.
 // - Stat, Create and RemoveIncomplete are retried plainly.
 //
 // Thread-safety: as the wrapped backend; the jitter generator is locked.
