@@ -199,14 +199,12 @@ bool IsValidUln(std::string_view s) {
   return sum % 11 == 10;
 }
 
-std::string SafeName(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 64)) {
-    const auto u = static_cast<uint8_t>(c);
-    out.push_back(u >= 0x20 && u < 0x7F && c != '"' && c != '\\' ? c : '?');
+bool IsFieldLikeName(std::string_view s) {
+  if (s.empty() || s.size() > 64 || IsDigit(s[0])) return false;
+  for (char c : s) {
+    if (!IsAlpha(c) && !IsDigit(c) && c != '_') return false;
   }
-  if (s.size() > 64) out += "...";
-  return out;
+  return true;
 }
 
 }  // namespace custos::records

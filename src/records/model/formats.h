@@ -45,8 +45,10 @@ bool IsValidEmail(std::string_view s);
 // remainder of the weighted sum of the first nine, with remainder 0 invalid.
 bool IsValidUln(std::string_view s);
 
-// `s` with anything outside printable ASCII replaced by '?' and cut to 64
-// characters: for naming a user-supplied key or column in an error message.
-std::string SafeName(std::string_view s);
+// True if `s` looks like a field name ([A-Za-z_][A-Za-z0-9_]*, at most 64
+// characters). Only such user-supplied keys and column names are quoted in
+// error messages; anything else (digits, spaces, '@', non-ASCII...) may be a
+// value that ended up in a key's place, so it is described, not shown.
+bool IsFieldLikeName(std::string_view s);
 
 }  // namespace custos::records

@@ -123,10 +123,16 @@ TEST(Formats, UlnDetectsSingleErrorsAndTranspositions) {
   }
 }
 
-TEST(Formats, SafeNameNeverPassesControlOrQuote) {
-  EXPECT_EQ(SafeName("given_name"), "given_name");
-  EXPECT_EQ(SafeName("a\"b\n\xC3\xA9"), "a?b???");
-  EXPECT_EQ(SafeName(std::string(100, 'x')), std::string(64, 'x') + "...");
+TEST(Formats, FieldLikeNames) {
+  EXPECT_TRUE(IsFieldLikeName("given_name"));
+  EXPECT_TRUE(IsFieldLikeName("Colour2"));
+  EXPECT_FALSE(IsFieldLikeName(""));
+  EXPECT_FALSE(IsFieldLikeName("9276308686"));
+  EXPECT_FALSE(IsFieldLikeName("alex@example.org"));
+  EXPECT_FALSE(IsFieldLikeName("Alex Example"));
+  EXPECT_FALSE(IsFieldLikeName("bad\nkey"));
+  EXPECT_FALSE(IsFieldLikeName("Zo\xC3\xAB"));
+  EXPECT_FALSE(IsFieldLikeName(std::string(65, 'x')));
 }
 
 }  // namespace

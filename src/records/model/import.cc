@@ -1,5 +1,6 @@
 #include "records/model/import.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -214,24 +215,30 @@ Result<ImportResult> ImportCsv(const EntitySchema& entity, std::string_view text
   }
   // Header: column index -> field.
   std::vector<const FieldSpec*> columns;
-  std::map<std::string_view, bool> named;
+  for (const std::string& raw : header.cells) columns.push_back(entity.FindField(TrimAscii(raw)));
+  if (std::all_of(columns.begin(), columns.end(), [](const FieldSpec* f) { return !f; })) {
+    out.AddError(header.line, "",
+                 "the first row names no field of " + std::string(entity.name) +
+                     "; a header row of field names is required");
+    return out.Take();
+  }
+  std::set<std::string_view> named;
   bool header_ok = true;
-  for (const std::string& raw : header.cells) {
-    const std::string_view name = TrimAscii(raw);
-    const FieldSpec* f = entity.FindField(name);
-    columns.push_back(f);
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const std::string_view name = TrimAscii(header.cells[i]);
     std::string reason;
-    if (f == nullptr) {
+    if (columns[i] == nullptr) {
       reason = IsServerField(name) ? "is set by the server and cannot be imported"
                                    : "unknown column for " + std::string(entity.name);
-    } else if (named.count(f->name) != 0) {
+    } else if (!named.insert(columns[i]->name).second) {
       reason = "appears twice in the header";
     } else {
-      named[f->name] = true;
       continue;
     }
     header_ok = false;
-    out.AddError(header.line, "", "column \"" + SafeName(name) + "\": " + reason);
+    std::string column = "column " + std::to_string(i + 1);
+    if (IsFieldLikeName(name)) column += " \"" + std::string(name) + "\"";
+    out.AddError(header.line, "", column + ": " + reason);
   }
   for (const FieldSpec& f : entity.fields) {
     if (f.required && named.count(f.name) == 0) {

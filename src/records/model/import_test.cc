@@ -83,13 +83,29 @@ TEST(ImportCsv, HeaderProblemsStopBeforeAnyRow) {
   EXPECT_EQ(r->report.rows, 0u);
   EXPECT_EQ(ErrorStrings(*r),
             (std::vector<std::string>{
-                "line 1: column \"title\": appears twice in the header",
-                "line 1: column \"colour\": unknown column for programme",
-                "line 1: column \"id\": is set by the server and cannot be imported",
+                "line 1: column 3 \"title\": appears twice in the header",
+                "line 1: column 4 \"colour\": unknown column for programme",
+                "line 1: column 5 \"id\": is set by the server and cannot be imported",
                 "line 1: field \"level\": is required but has no column",
                 "line 1: field \"duration_months\": is required but has no column"}));
   EXPECT_FALSE(ImportCsv(Entity("programme"), "").ok());
   EXPECT_FALSE(ImportCsv(Entity("programme"), "\xEF\xBB\xBF\r\n\r\n").ok());
+}
+
+TEST(ImportCsv, AMissingHeaderIsNotEchoed) {
+  Result<ImportResult> r =
+      ImportCsv(Entity("trainee"), "9276308686,Alex,Example,2004-02-29,alex@example.org,active\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(ErrorStrings(*r),
+            (std::vector<std::string>{"line 1: the first row names no field of trainee; a header "
+                                      "row of field names is required"}));
+  r = ImportCsv(Entity("trainee"),
+                "uln,given_name,family_name,date_of_birth,email,status,"
+                "Alex Example,alex@example.org\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(ErrorStrings(*r),
+            (std::vector<std::string>{"line 1: column 7: unknown column for trainee",
+                                      "line 1: column 8: unknown column for trainee"}));
 }
 
 TEST(ImportCsv, RowErrorsNameLineAndFieldAndReadOn) {

@@ -43,8 +43,10 @@ class StrictCallback {
           std::string where = top_is_array_ && element_ > 0
                                   ? " in element " + std::to_string(element_)
                                   : std::string();
-          throw Rejected{"JSON object has the key \"" + SafeName(parsed.get<std::string>()) +
-                         "\" twice" + where};
+          const std::string& key = parsed.get_ref<const std::string&>();
+          throw Rejected{"JSON object has " +
+                         (IsFieldLikeName(key) ? "the key \"" + key + "\"" : std::string("a key")) +
+                         " twice" + where};
         }
         break;
       case json::parse_event_t::value:

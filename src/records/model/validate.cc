@@ -257,7 +257,12 @@ Validation CheckRecord(const EntitySchema& entity, const json& body, Mode mode) 
     if (IsServerField(it.key())) {
       out.errors.push_back({it.key(), "is set by the server and cannot be written"});
     } else {
-      out.errors.push_back({SafeName(it.key()), "unknown field for " + std::string(entity.name)});
+      if (IsFieldLikeName(it.key())) {
+        out.errors.push_back({it.key(), "unknown field for " + std::string(entity.name)});
+      } else {
+        out.errors.push_back({"", "a key that is not a field name of " + std::string(entity.name) +
+                                      " (not shown: it does not look like a field name)"});
+      }
     }
   }
   for (const FieldSpec& f : entity.fields) {

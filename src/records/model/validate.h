@@ -9,7 +9,8 @@
 //   "5" is not an integer, 5.0 is not an integer, "true" is not a boolean.
 // - Error messages name the field and the reason and never contain the value
 //   that was sent (it may be personal data): `field "date_of_birth": not a
-//   valid date (YYYY-MM-DD)`. Unknown keys are named through SafeName().
+//   valid date (YYYY-MM-DD)`. Unknown keys are named only when they look
+//   like field names (IsFieldLikeName).
 // - Canonical form (the value returned on success):
 //     * a JSON object holding only schema fields, keys in byte order (the
 //       nlohmann::json default), absent optional fields omitted (a null in a
