@@ -1,0 +1,22 @@
+# Turns the versioned SQL files in MIGRATIONS_DIR into a C++ header OUT that
+# holds them as string literals, so the binary carries its own schema.
+# Run as: cmake -DMIGRATIONS_DIR=... -DOUT=... -P embed_migrations.cmake
+file(GLOB files RELATIVE ${MIGRATIONS_DIR} ${MIGRATIONS_DIR}/*.sql)
+list(SORT files)
+set(body "// Generated from src/records/migrations/*.sql by embed_migrations.cmake. Do not edit.\n")
+string(APPEND body "#pragma once\n\n#include \"records/sqlite_migrations.h\"\n\n")
+string(APPEND body "namespace custos::records {\n\ninline constexpr Migration kEmbeddedMigrations[] = {\n")
+foreach(f ${files})
+  if(NOT f MATCHES "^([0-9][0-9][0-9][0-9])_([a-z0-9_]+)\\.sql$")
+    message(FATAL_ERROR "migration file name must be NNNN_name.sql: ${f}")
+  endif()
+  math(EXPR version "${CMAKE_MATCH_1}")
+  set(name "${CMAKE_MATCH_1}_${CMAKE_MATCH_2}")
+  file(READ ${MIGRATIONS_DIR}/${f} sql)
+  if(sql MATCHES "\\)custos_sql\"")
+    message(FATAL_ERROR "migration ${f} contains the raw-string delimiter")
+  endif()
+  string(APPEND body "    {${version}, \"${name}\", R\"custos_sql(${sql})custos_sql\"},\n")
+endforeach()
+string(APPEND body "};\n\n}  // namespace custos::records\n")
+file(WRITE ${OUT} "${body}")

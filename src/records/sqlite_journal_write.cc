@@ -1,0 +1,121 @@
+// Writer-thread half of the journal: subject keys inside the write
+// transaction and the one function that appends an entry.
+#include "base/random.h"
+#include "records/ids.h"
+#include "records/sqlite_store_impl.h"
+
+namespace custos::records {
+
+Result<Key256> SqliteStore::TxnSubjectKey(WriteTxn& txn, std::string_view subject_id) {
+  for (const std::string& d : txn.destroyed) {
+    if (d == subject_id) return Status::InvalidArgument("the subject was erased");
+  }
+  for (const auto& [id, key] : txn.new_keys) {
+    if (id == subject_id) return key;
+  }
+  if (auto cached = keystore_->CachedKey(subject_id)) return *cached;
+  {
+    ASSIGN_OR_RETURN(StmtLease st,
+                     txn.conn.Prepare("SELECT wrapped_key FROM subjects WHERE subject_id = ?"));
+    st.BindText(1, subject_id);
+    ASSIGN_OR_RETURN(bool row, st.Step("read subject key"));
+    if (row) {
+      if (st.ColumnIsNull(0)) return Status::InvalidArgument("the subject was erased");
+      // Not created in this group (see new_keys above), so committed: safe to cache.
+      ASSIGN_OR_RETURN(Key256 key, keystore_->UnwrapSubjectKey(subject_id, st.ColumnBlob(0)));
+      keystore_->RememberKey(subject_id, key);
+      return key;
+    }
+  }
+  Key256 key = Keystore::NewSubjectKey();
+  Bytes wrapped = keystore_->WrapSubjectKey(subject_id, key);
+  ASSIGN_OR_RETURN(StmtLease ins,
+                   txn.conn.Prepare("INSERT INTO subjects(subject_id, pseudonym, wrapped_key,"
+                                    " created_at) VALUES (?, ?, ?, ?)"));
+  ins.BindText(1, subject_id);
+  ins.BindText(2, ToHex(ByteView(keystore_->SubjectPseudonym(subject_id))));
+  ins.BindBlob(3, wrapped);
+  ins.BindInt(4, static_cast<int64_t>(NowMicros()));
+  RETURN_IF_ERROR(ins.Run("create subject key"));
+  txn.new_keys.emplace_back(std::string(subject_id), key);
+  return key;
+}
+
+Status SqliteStore::CheckSubjectExists(WriteTxn& txn, std::string_view subject_id) {
+  if (subject_id == kInstitutionSubject) return Status::OK();
+  for (const std::string& d : txn.destroyed) {
+    if (d == subject_id) return Status::InvalidArgument("the subject was erased");
+  }
+  for (const auto& [id, key] : txn.new_keys) {
+    if (id == subject_id) return Status::OK();
+  }
+  ASSIGN_OR_RETURN(StmtLease st,
+                   txn.conn.Prepare("SELECT wrapped_key FROM subjects WHERE subject_id = ?"));
+  st.BindText(1, subject_id);
+  ASSIGN_OR_RETURN(bool row, st.Step("read subject"));
+  if (!row) return Status::NotFound("no such subject");
+  if (st.ColumnIsNull(0)) return Status::InvalidArgument("the subject was erased");
+  return Status::OK();
+}
+
+Result<uint64_t> SqliteStore::AppendEntry(WriteTxn& txn, const EntryInput& in) {
+  ASSIGN_OR_RETURN(Key256 key, TxnSubjectKey(txn, in.subject_id));
+  Leaf leaf;
+  leaf.seq = txn.next_seq;
+  leaf.time_micros = in.time_micros;
+  leaf.event = in.event;
+  leaf.entity = std::string(in.entity);
+  leaf.record_id = std::string(in.record_id);
+  leaf.record_version = in.record_version;
+  leaf.actor_role = in.actor->role;
+  leaf.actor = keystore_->ActorPseudonym(in.actor->id);
+  leaf.subject = keystore_->SubjectPseudonym(in.subject_id);
+
+  Payload payload;
+  payload.actor = in.actor->id;
+  if (in.before != nullptr) payload.before = *in.before;
+  if (in.after != nullptr) payload.after = *in.after;
+  if (in.reason != nullptr) payload.reason = *in.reason;
+  payload.salt.resize(kCommitmentSaltSize);
+  RandomFill(payload.salt);
+  leaf.commitment = PayloadCommitment(payload);
+
+  if (!in.record_id.empty()) {
+    ASSIGN_OR_RETURN(StmtLease st, txn.conn.Prepare(
+                                       "SELECT seq, leaf_hash FROM journal WHERE entity = ? AND"
+                                       " record_id = ? ORDER BY seq DESC LIMIT 1"));
+    st.BindTextStatic(1, in.entity);
+    st.BindTextStatic(2, in.record_id);
+    ASSIGN_OR_RETURN(bool row, st.Step("read previous journal entry"));
+    if (row) {
+      ByteView h = st.ColumnBlob(1);
+      if (h.size() != 32) return Status::Corruption("journal: stored leaf hash is not 32 bytes");
+      leaf.prev_seq = static_cast<uint64_t>(st.ColumnInt(0));
+      std::copy(h.begin(), h.end(), leaf.prev_leaf_hash.begin());
+    }
+  }
+  RETURN_IF_ERROR(ValidateLeaf(leaf));
+  Bytes leaf_bytes = EncodeLeaf(leaf);
+  Hash256 leaf_hash = LeafHash(leaf_bytes);
+  Bytes sealed = SealPayload(key, leaf.seq, leaf_hash, payload);
+  SecureWipe(key.data(), key.size());
+
+  ASSIGN_OR_RETURN(StmtLease ins, txn.conn.Prepare(
+                                      "INSERT INTO journal(seq, leaf, leaf_hash, payload,"
+                                      " subject_id, entity, record_id, time)"
+                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  ins.BindInt(1, static_cast<int64_t>(leaf.seq));
+  ins.BindBlobStatic(2, leaf_bytes);
+  ins.BindBlobStatic(3, leaf_hash);
+  ins.BindBlobStatic(4, sealed);
+  ins.BindTextStatic(5, in.subject_id);
+  ins.BindTextStatic(6, in.entity);
+  ins.BindTextStatic(7, in.record_id);
+  ins.BindInt(8, static_cast<int64_t>(leaf.time_micros));
+  RETURN_IF_ERROR(ins.Run("append journal entry"));
+  txn.entries.push_back(CommittedEntry{leaf.seq, std::move(leaf_bytes), leaf_hash});
+  ++txn.next_seq;
+  return leaf.seq;
+}
+
+}  // namespace custos::records

@@ -1,0 +1,144 @@
+// SqliteStore: opening, the commit listener, documents and shared helpers.
+// Writes are in sqlite_store_write.cc and sqlite_journal_write.cc, reads in
+// sqlite_store_read.cc.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "records/sqlite_migrations.h"
+#include "records/sqlite_store_impl.h"
+
+namespace custos::records {
+
+const EntitySchema* EntityOrNull(std::string_view entity) {
+  const EntitySchema* s = FindEntity(entity);
+  // FindEntity also accepts plurals; the store takes singular names only.
+  return (s != nullptr && s->name == entity) ? s : nullptr;
+}
+
+std::string PrintableName(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 64)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  return out;
+}
+
+Status UnknownEntity(std::string_view entity) {
+  return Status::InvalidArgument("unknown entity \"" + PrintableName(entity) + "\"");
+}
+
+Record RowToRecord(const StmtLease& st) {
+  Record r;
+  r.entity = std::string(st.ColumnText(0));
+  r.id = std::string(st.ColumnText(1));
+  r.version = static_cast<uint64_t>(st.ColumnInt(2));
+  r.subject_id = std::string(st.ColumnText(3));
+  r.data = std::string(st.ColumnText(4));
+  r.created_at = static_cast<uint64_t>(st.ColumnInt(5));
+  r.updated_at = static_cast<uint64_t>(st.ColumnInt(6));
+  return r;
+}
+
+Result<std::unique_ptr<RecordsStore>> OpenSqliteStore(const std::string& data_dir,
+                                                      const SqliteStoreOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, SqliteStore::Open(data_dir, options));
+  return std::unique_ptr<RecordsStore>(std::move(store));
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& data_dir,
+                                                       const SqliteStoreOptions& options) {
+  RETURN_IF_ERROR(MakeDirs(data_dir, 0700));
+  std::string lock_path = JoinPath(data_dir, "records.lock");
+  UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock.valid()) return Status::FromErrno(errno, "open records.lock");
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return Status::Locked("the records store in this data directory is open in another process");
+    }
+    return Status::FromErrno(errno, "lock records.lock");
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Keystore> keystore, Keystore::OpenOrCreate(data_dir));
+
+  ConnectionOptions wopts;
+  wopts.create = true;
+  wopts.busy_timeout_ms = options.busy_timeout_ms;
+  wopts.synchronous_full = true;
+  std::string db_path = JoinPath(data_dir, "records.db");
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(db_path, wopts));
+  // Erased rows are overwritten, not just unlinked from the b-tree.
+  RETURN_IF_ERROR(conn->Exec("PRAGMA secure_delete=ON", "enable secure_delete"));
+  RETURN_IF_ERROR(ApplyMigrations(*conn, EmbeddedMigrations()).status());
+  uint64_t next_seq = 1;
+  {
+    ASSIGN_OR_RETURN(StmtLease st, conn->PrepareOnce("SELECT COALESCE(MAX(seq), 0) FROM journal"));
+    ASSIGN_OR_RETURN(bool row, st.Step("read journal end"));
+    if (row) next_seq = static_cast<uint64_t>(st.ColumnInt(0)) + 1;
+  }
+
+  std::unique_ptr<SqliteStore> store(new SqliteStore(data_dir, std::move(lock),
+                                                     std::move(keystore),
+                                                     options.reader_connections));
+  SqliteStore* self = store.get();
+  GroupCommitHooks hooks;
+  hooks.on_commit = [self](const WriteTxn& txn) {
+    for (const auto& [id, key] : txn.new_keys) self->keystore_->RememberKey(id, key);
+    for (const std::string& id : txn.destroyed) self->keystore_->ForgetKey(id);
+  };
+  hooks.on_entries = [self](std::span<const CommittedEntry> entries) {
+    CommitListener listener;
+    {
+      std::lock_guard guard(self->listener_mu_);
+      listener = self->listener_;
+    }
+    if (listener) listener(entries);
+  };
+  store->writer_ = std::make_unique<GroupCommitWriter>(std::move(conn), next_seq,
+                                                       options.max_group, std::move(hooks));
+  return store;
+}
+
+SqliteStore::SqliteStore(std::string dir, UniqueFd lock, std::unique_ptr<Keystore> keystore,
+                         size_t readers)
+    : dir_(std::move(dir)),
+      lock_(std::move(lock)),
+      keystore_(std::move(keystore)),
+      documents_(dir_),
+      readers_(JoinPath(dir_, "records.db"), readers) {
+  for (const EntitySchema& from : AllEntities()) {
+    for (const FieldSpec& f : from.fields) {
+      if (f.type == FieldType::kReference) {
+        reverse_refs_[f.ref_entity].push_back(ReverseRef{&from, f.name});
+      }
+    }
+  }
+}
+
+SqliteStore::~SqliteStore() { writer_.reset(); }
+
+void SqliteStore::SetCommitListener(CommitListener listener) {
+  std::lock_guard lock(listener_mu_);
+  listener_ = std::move(listener);
+}
+
+uint64_t SqliteStore::LastSeq() { return writer_->last_seq(); }
+
+StoreStats SqliteStore::Stats() {
+  return StoreStats{writer_->writes(), writer_->commits(), writer_->last_seq()};
+}
+
+Status SqliteStore::Write(Mutation m) { return writer_->Submit(std::move(m)); }
+
+Result<std::string> SqliteStore::PutDocument(ByteView bytes) { return documents_.Put(bytes); }
+Result<std::string> SqliteStore::PutDocumentFile(const std::string& path) {
+  return documents_.PutFile(path);
+}
+Result<Bytes> SqliteStore::GetDocument(std::string_view sha256_hex) {
+  return documents_.Get(sha256_hex);
+}
+
+Pseudonym SqliteStore::SubjectPseudonym(std::string_view subject_id) {
+  return keystore_->SubjectPseudonym(subject_id);
+}
+
+}  // namespace custos::records

@@ -1,0 +1,35 @@
+// The SQLite records store: the embedded default implementation of
+// RecordsStore (store.h), in one data directory:
+//   DIR/records.db (+ -wal, -shm)   records, journal, subject keystore
+//   DIR/keys/master.key             the master key (back it up separately)
+//   DIR/documents/                  evidence files, content-addressed
+//   DIR/records.lock                held while a store is open
+//
+// SQLite runs in WAL mode; the writer connection uses synchronous=FULL, so a
+// write is durable when it is acknowledged, and group commit (one writer
+// thread, see sqlite_writer.h) shares one fsync among concurrent writes.
+// Readers use a pool of separate connections and never block the writer.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "records/store.h"
+
+namespace custos::records {
+
+struct SqliteStoreOptions {
+  size_t max_group = 1024;      // mutations per group commit at most
+  size_t reader_connections = 4;
+  int busy_timeout_ms = 10000;
+};
+
+// Opens (creating when absent) the store in `data_dir`, applying pending
+// migrations. Errors: Locked when another process has the directory open;
+// Corruption / Unsupported from migrations (sqlite_migrations.h) or a bad
+// master key; IOError from the file system.
+Result<std::unique_ptr<RecordsStore>> OpenSqliteStore(const std::string& data_dir,
+                                                      const SqliteStoreOptions& options = {});
+
+}  // namespace custos::records

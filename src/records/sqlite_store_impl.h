@@ -1,0 +1,146 @@
+// Internal: the SqliteStore class shared by sqlite_store*.cc. Not for use
+// outside src/records (include sqlite_store.h instead).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/fs.h"
+#include "records/documents.h"
+#include "records/keystore.h"
+#include "records/model/formats.h"
+#include "records/model/schema.h"
+#include "records/model/validate.h"
+#include "records/sqlite_reader_pool.h"
+#include "records/sqlite_store.h"
+#include "records/sqlite_writer.h"
+
+namespace custos::records {
+
+// A live row as the writer reads it.
+struct RowState {
+  uint64_t version = 0;
+  std::string subject_id;
+  std::string data;
+  uint64_t created_at = 0;
+};
+
+// What one journal entry records.
+struct EntryInput {
+  EventType event = EventType::kCreate;
+  std::string_view entity;
+  std::string_view record_id;
+  uint64_t record_version = 0;
+  const Actor* actor = nullptr;
+  std::string_view subject_id;
+  const std::string* before = nullptr;  // nullptr: none
+  const std::string* after = nullptr;   // nullptr: none (deleted / not a record change)
+  const std::optional<std::string>* reason = nullptr;
+  uint64_t time_micros = 0;
+};
+
+// A field of another entity that references an entity (for delete checks).
+struct ReverseRef {
+  const EntitySchema* from;
+  std::string_view field;
+};
+
+class SqliteStore final : public RecordsStore {
+ public:
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& data_dir,
+                                                   const SqliteStoreOptions& options);
+  ~SqliteStore() override;
+
+  Result<Record> Create(const Actor& actor, std::string_view entity, const nlohmann::json& body,
+                        std::optional<std::string> reason) override;
+  Result<Record> Get(std::string_view entity, std::string_view id) override;
+  Result<Record> Update(const Actor& actor, std::string_view entity, std::string_view id,
+                        uint64_t expected_version, const nlohmann::json& body, UpdateMode mode,
+                        std::optional<std::string> reason) override;
+  Status Delete(const Actor& actor, std::string_view entity, std::string_view id,
+                uint64_t expected_version, std::optional<std::string> reason) override;
+  Result<ListPage> List(std::string_view entity, const ListQuery& query) override;
+  Result<std::vector<Record>> ImportBatch(const Actor& actor, std::string_view entity,
+                                          std::span<const ImportRow> rows,
+                                          std::optional<std::string> reason) override;
+
+  Result<std::vector<HistoryEntry>> History(std::string_view entity,
+                                            std::string_view id) override;
+  Result<std::vector<HistoryEntry>> SubjectHistory(std::string_view subject_id) override;
+  Result<std::vector<JournalEntry>> ReadJournal(uint64_t from_seq, uint64_t to_seq) override;
+  Status ReadLeafHashes(uint64_t from_seq, uint64_t to_seq,
+                        const std::function<void(uint64_t, const Hash256&)>& fn) override;
+  Result<uint64_t> LogAccess(const Actor& actor, std::string_view subject_id,
+                             std::string_view entity, std::string_view id,
+                             std::string_view purpose) override;
+  Result<uint64_t> AppendEvent(const Actor& actor, const AuditEvent& event) override;
+  Status DestroySubjectKey(const Actor& actor, std::string_view subject_id,
+                           std::optional<std::string> reason) override;
+  void SetCommitListener(CommitListener listener) override;
+  uint64_t LastSeq() override;
+  StoreStats Stats() override;
+
+  Result<std::string> PutDocument(ByteView bytes) override;
+  Result<std::string> PutDocumentFile(const std::string& path) override;
+  Result<Bytes> GetDocument(std::string_view sha256_hex) override;
+
+  Status ScanJournal(uint64_t from_seq, uint64_t to_seq,
+                     const std::function<Status(const JournalEntry&)>& fn) override;
+  Status ScanRecords(const std::function<Status(const Record&)>& fn) override;
+  Result<Payload> DecryptPayload(const JournalEntry& entry) override;
+  Pseudonym SubjectPseudonym(std::string_view subject_id) override;
+
+ private:
+  SqliteStore(std::string dir, UniqueFd lock, std::unique_ptr<Keystore> keystore,
+              size_t readers);
+
+  // ---- writer thread (sqlite_store_write.cc, sqlite_journal_write.cc) ----
+  Result<std::optional<RowState>> LoadRow(WriteTxn& txn, std::string_view entity,
+                                          std::string_view id);
+  // Checks every reference field of `record` and works out its subject.
+  Result<std::string> ResolveReferences(WriteTxn& txn, const EntitySchema& schema,
+                                        std::string_view id, const nlohmann::json& record);
+  Result<Record> InsertRecord(WriteTxn& txn, const Actor& actor, const EntitySchema& schema,
+                              const nlohmann::json& record, EventType event,
+                              const std::optional<std::string>& reason);
+  Status CheckNotReferenced(WriteTxn& txn, const EntitySchema& schema, std::string_view id);
+  // Appends one journal entry; returns its seq.
+  Result<uint64_t> AppendEntry(WriteTxn& txn, const EntryInput& in);
+  // The subject's key inside the write transaction, creating subject and
+  // key when the subject is new. InvalidArgument when it was erased.
+  Result<Key256> TxnSubjectKey(WriteTxn& txn, std::string_view subject_id);
+  Status CheckSubjectExists(WriteTxn& txn, std::string_view subject_id);
+  Status Write(Mutation m);
+
+  // ---- readers (sqlite_store_read.cc) ------------------------------------
+  // nullopt when the subject's key was destroyed or never existed.
+  Result<std::optional<Key256>> ReaderSubjectKey(Connection& conn, std::string_view subject_id);
+  Result<std::vector<HistoryEntry>> ReadHistory(std::string_view sql, std::string_view a,
+                                                std::string_view b);
+
+  const std::string dir_;
+  UniqueFd lock_;
+  std::unique_ptr<Keystore> keystore_;
+  DocumentStore documents_;
+  ReaderPool readers_;
+  std::map<std::string_view, std::vector<ReverseRef>> reverse_refs_;
+  std::mutex listener_mu_;
+  CommitListener listener_;
+  std::unique_ptr<GroupCommitWriter> writer_;  // last: stopped first
+};
+
+// Shared helpers.
+const EntitySchema* EntityOrNull(std::string_view entity);
+Status UnknownEntity(std::string_view entity);
+// A caller-supplied name made safe for an error message: printable ASCII
+// only ('?' otherwise), at most 64 characters.
+std::string PrintableName(std::string_view s);
+Record RowToRecord(const StmtLease& st);  // columns: entity,id,version,subject_id,data,c,u
+inline constexpr const char* kRecordColumns =
+    "entity, id, version, subject_id, data, created_at, updated_at";
+
+}  // namespace custos::records

@@ -1,0 +1,328 @@
+// SqliteStore reads: each takes a connection from the reader pool, so reads
+// see the last committed state and never wait for the writer.
+#include <charconv>
+
+#include "records/ids.h"
+#include "records/sqlite_store_impl.h"
+
+namespace custos::records {
+namespace {
+
+constexpr size_t kMaxListLimit = 1000;
+constexpr const char* kJournalColumns =
+    "seq, leaf, leaf_hash, payload, subject_id, entity, record_id, time";
+
+Result<JournalEntry> RowToEntry(const StmtLease& st) {
+  JournalEntry e;
+  e.seq = static_cast<uint64_t>(st.ColumnInt(0));
+  ByteView leaf = st.ColumnBlob(1);
+  e.leaf.assign(leaf.begin(), leaf.end());
+  ByteView h = st.ColumnBlob(2);
+  if (h.size() != 32) {
+    return Status::Corruption("journal seq " + std::to_string(e.seq) +
+                              ": stored leaf hash is not 32 bytes");
+  }
+  std::copy(h.begin(), h.end(), e.leaf_hash.begin());
+  ByteView p = st.ColumnBlob(3);
+  e.payload.assign(p.begin(), p.end());
+  e.subject_id = std::string(st.ColumnText(4));
+  e.entity = std::string(st.ColumnText(5));
+  e.record_id = std::string(st.ColumnText(6));
+  e.time_micros = static_cast<uint64_t>(st.ColumnInt(7));
+  return e;
+}
+
+std::string EncodeCursor(std::string_view last_id) { return "c1" + ToHex(AsBytes(last_id)); }
+
+Result<std::string> DecodeCursor(std::string_view cursor) {
+  if (cursor.size() < 2 || cursor.substr(0, 2) != "c1") {
+    return Status::InvalidArgument("invalid list cursor");
+  }
+  auto bytes = FromHex(cursor.substr(2));
+  if (!bytes.ok()) return Status::InvalidArgument("invalid list cursor");
+  std::string id(AsString(*bytes));
+  if (!IsValidRecordId(id)) return Status::InvalidArgument("invalid list cursor");
+  return id;
+}
+
+bool ParseInt64(std::string_view s, int64_t& out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+// Bounds of a created_at/updated_at range: decimal unix microseconds, or a
+// YYYY-MM-DD day (from: its first microsecond; to: its last).
+Result<int64_t> ParseTimeBound(std::string_view field, std::string_view v, bool upper) {
+  int64_t micros;
+  if (ParseInt64(v, micros)) return micros;
+  if (IsValidDate(v)) {
+    struct tm tm = {};
+    tm.tm_year = std::stoi(std::string(v.substr(0, 4))) - 1900;
+    tm.tm_mon = std::stoi(std::string(v.substr(5, 2))) - 1;
+    tm.tm_mday = std::stoi(std::string(v.substr(8, 2)));
+    int64_t day = static_cast<int64_t>(timegm(&tm)) * 1000000;
+    return upper ? day + 86400LL * 1000000 - 1 : day;
+  }
+  return Status::InvalidArgument("range on \"" + std::string(field) +
+                                 "\": bounds must be unix microseconds or YYYY-MM-DD");
+}
+
+}  // namespace
+
+Result<Record> SqliteStore::Get(std::string_view entity, std::string_view id) {
+  if (EntityOrNull(entity) == nullptr) return UnknownEntity(entity);
+  if (!IsValidRecordId(id)) return Status::NotFound(std::string(entity) + " (invalid id) does not exist");
+  ASSIGN_OR_RETURN(ReaderPool::Lease conn, readers_.Acquire());
+  ASSIGN_OR_RETURN(StmtLease st, conn->Prepare(std::string("SELECT ") + kRecordColumns +
+                                               " FROM records WHERE entity = ? AND id = ?"));
+  st.BindTextStatic(1, entity);
+  st.BindTextStatic(2, id);
+  ASSIGN_OR_RETURN(bool row, st.Step("read record"));
+  if (!row) {
+    return Status::NotFound(std::string(entity) + " " + std::string(id) + " does not exist");
+  }
+  return RowToRecord(st);
+}
+
+Result<ListPage> SqliteStore::List(std::string_view entity, const ListQuery& query) {
+  const EntitySchema* schema = EntityOrNull(entity);
+  if (schema == nullptr) return UnknownEntity(entity);
+  if (query.limit < 1 || query.limit > kMaxListLimit) {
+    return Status::InvalidArgument("list limit must be between 1 and 1000");
+  }
+  std::string after;
+  if (!query.cursor.empty()) {
+    ASSIGN_OR_RETURN(after, DecodeCursor(query.cursor));
+  }
+
+  // Field names come from the schema (checked below), never from the caller
+  // verbatim, so they are safe to put into the SQL text; values are bound.
+  std::string sql = std::string("SELECT ") + kRecordColumns +
+                    " FROM records WHERE entity = ?1 AND id > ?2";
+  using Binder = std::function<void(StmtLease&, int)>;
+  std::vector<Binder> binders;
+  auto field_expr = [](std::string_view name) {
+    return "json_extract(data, '$." + std::string(name) + "')";
+  };
+  for (const ListQuery::Equals& eq : query.equals) {
+    if (eq.field == "subject_id") {
+      sql += " AND subject_id = ?";
+      binders.push_back([v = eq.value](StmtLease& st, int i) { st.BindText(i, v); });
+      continue;
+    }
+    const FieldSpec* f = schema->FindField(eq.field);
+    if (f == nullptr) {
+      return Status::InvalidArgument("unknown filter field \"" + PrintableName(eq.field) + "\"");
+    }
+    sql += " AND " + field_expr(f->name) + " = ?";
+    const std::string name(f->name);
+    switch (f->type) {
+      case FieldType::kInteger: {
+        int64_t v;
+        if (!ParseInt64(eq.value, v)) {
+          return Status::InvalidArgument("filter field \"" + name + "\": not an integer");
+        }
+        binders.push_back([v](StmtLease& st, int i) { st.BindInt(i, v); });
+        break;
+      }
+      case FieldType::kBoolean: {
+        if (eq.value != "true" && eq.value != "false") {
+          return Status::InvalidArgument("filter field \"" + name + "\": not true or false");
+        }
+        int64_t v = eq.value == "true" ? 1 : 0;
+        binders.push_back([v](StmtLease& st, int i) { st.BindInt(i, v); });
+        break;
+      }
+      case FieldType::kNumber: {
+        char* end = nullptr;
+        double v = std::strtod(eq.value.c_str(), &end);
+        if (eq.value.empty() || end != eq.value.c_str() + eq.value.size()) {
+          return Status::InvalidArgument("filter field \"" + name + "\": not a number");
+        }
+        binders.push_back([v](StmtLease& st, int i) { sqlite3_bind_double(st.get(), i, v); });
+        break;
+      }
+      default:
+        binders.push_back([v = eq.value](StmtLease& st, int i) { st.BindText(i, v); });
+    }
+  }
+  for (const ListQuery::Range& r : query.ranges) {
+    std::string expr;
+    bool micros = false;
+    if (r.field == "created_at" || r.field == "updated_at") {
+      expr = r.field;
+      micros = true;
+    } else {
+      const FieldSpec* f = schema->FindField(r.field);
+      if (f == nullptr || (f->type != FieldType::kDate && f->type != FieldType::kDateTime)) {
+        return Status::InvalidArgument("range field \"" + PrintableName(r.field) +
+                                       "\" is not a date field of " + std::string(entity));
+      }
+      expr = field_expr(f->name);
+    }
+    for (int side = 0; side < 2; ++side) {
+      const std::optional<std::string>& bound = side == 0 ? r.from : r.to;
+      if (!bound) continue;
+      sql += " AND " + expr + (side == 0 ? " >= ?" : " <= ?");
+      if (micros) {
+        ASSIGN_OR_RETURN(int64_t v, ParseTimeBound(r.field, *bound, side == 1));
+        binders.push_back([v](StmtLease& st, int i) { st.BindInt(i, v); });
+      } else {
+        // Dates compare as text ("YYYY-MM-DD" sorts by day); date-times
+        // compare as text too, which is exact for one offset (use Z).
+        binders.push_back([v = *bound](StmtLease& st, int i) { st.BindText(i, v); });
+      }
+    }
+  }
+  sql += " ORDER BY id LIMIT ?";
+  ASSIGN_OR_RETURN(ReaderPool::Lease conn, readers_.Acquire());
+  ASSIGN_OR_RETURN(StmtLease st, conn->PrepareOnce(sql));
+  st.BindTextStatic(1, entity);
+  st.BindTextStatic(2, after);
+  int index = 3;
+  for (const Binder& b : binders) b(st, index++);
+  st.BindInt(index, static_cast<int64_t>(query.limit) + 1);
+  ListPage page;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, st.Step("list records"));
+    if (!row) break;
+    if (page.records.size() == query.limit) {
+      page.next_cursor = EncodeCursor(page.records.back().id);
+      break;
+    }
+    page.records.push_back(RowToRecord(st));
+  }
+  return page;
+}
+
+Result<std::optional<Key256>> SqliteStore::ReaderSubjectKey(Connection& conn,
+                                                            std::string_view subject_id) {
+  if (auto cached = keystore_->CachedKey(subject_id)) return cached;
+  ASSIGN_OR_RETURN(StmtLease st,
+                   conn.Prepare("SELECT wrapped_key FROM subjects WHERE subject_id = ?"));
+  st.BindTextStatic(1, subject_id);
+  ASSIGN_OR_RETURN(bool row, st.Step("read subject key"));
+  if (!row || st.ColumnIsNull(0)) return std::optional<Key256>();
+  ASSIGN_OR_RETURN(Key256 key, keystore_->UnwrapSubjectKey(subject_id, st.ColumnBlob(0)));
+  keystore_->RememberKey(subject_id, key);
+  // Re-read through the cache: if the key was destroyed meanwhile, the
+  // keystore refused it and the payload counts as erased.
+  return keystore_->CachedKey(subject_id);
+}
+
+Result<std::vector<HistoryEntry>> SqliteStore::ReadHistory(std::string_view sql,
+                                                           std::string_view a,
+                                                           std::string_view b) {
+  ASSIGN_OR_RETURN(ReaderPool::Lease conn, readers_.Acquire());
+  std::vector<JournalEntry> entries;
+  {
+    ASSIGN_OR_RETURN(StmtLease st, conn->Prepare(sql));
+    st.BindTextStatic(1, a);
+    if (!b.empty()) st.BindTextStatic(2, b);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, st.Step("read journal"));
+      if (!row) break;
+      ASSIGN_OR_RETURN(JournalEntry e, RowToEntry(st));
+      entries.push_back(std::move(e));
+    }
+  }
+  std::vector<HistoryEntry> out;
+  out.reserve(entries.size());
+  for (JournalEntry& e : entries) {
+    HistoryEntry h;
+    auto leaf = DecodeLeaf(e.leaf);
+    if (!leaf.ok()) return leaf.status().WithContext("journal seq " + std::to_string(e.seq));
+    h.leaf = std::move(leaf).value();
+    ASSIGN_OR_RETURN(std::optional<Key256> key, ReaderSubjectKey(*conn, e.subject_id));
+    if (key) {
+      auto p = OpenPayload(*key, e.seq, e.leaf_hash, e.payload);
+      if (!p.ok()) return p.status().WithContext("journal seq " + std::to_string(e.seq));
+      h.payload = std::move(p).value();
+    }
+    h.entry = std::move(e);
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+Result<std::vector<HistoryEntry>> SqliteStore::History(std::string_view entity,
+                                                       std::string_view id) {
+  if (entity.empty() || !IsValidRecordId(id)) return std::vector<HistoryEntry>();
+  return ReadHistory(std::string("SELECT ") + kJournalColumns +
+                         " FROM journal WHERE entity = ? AND record_id = ? ORDER BY seq",
+                     entity, id);
+}
+
+Result<std::vector<HistoryEntry>> SqliteStore::SubjectHistory(std::string_view subject_id) {
+  if (subject_id.empty()) return std::vector<HistoryEntry>();
+  return ReadHistory(std::string("SELECT ") + kJournalColumns +
+                         " FROM journal WHERE subject_id = ? ORDER BY seq",
+                     subject_id, {});
+}
+
+Status SqliteStore::ScanJournal(uint64_t from_seq, uint64_t to_seq,
+                                const std::function<Status(const JournalEntry&)>& fn) {
+  ASSIGN_OR_RETURN(ReaderPool::Lease conn, readers_.Acquire());
+  ASSIGN_OR_RETURN(StmtLease st, conn->Prepare(std::string("SELECT ") + kJournalColumns +
+                                               " FROM journal WHERE seq BETWEEN ? AND ?"
+                                               " ORDER BY seq"));
+  st.BindInt(1, static_cast<int64_t>(std::min<uint64_t>(from_seq, INT64_MAX)));
+  st.BindInt(2, static_cast<int64_t>(std::min<uint64_t>(to_seq, INT64_MAX)));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, st.Step("read journal"));
+    if (!row) return Status::OK();
+    ASSIGN_OR_RETURN(JournalEntry e, RowToEntry(st));
+    RETURN_IF_ERROR(fn(e));
+  }
+}
+
+Result<std::vector<JournalEntry>> SqliteStore::ReadJournal(uint64_t from_seq, uint64_t to_seq) {
+  std::vector<JournalEntry> out;
+  RETURN_IF_ERROR(ScanJournal(from_seq, to_seq, [&](const JournalEntry& e) {
+    out.push_back(e);
+    return Status::OK();
+  }));
+  return out;
+}
+
+Status SqliteStore::ReadLeafHashes(uint64_t from_seq, uint64_t to_seq,
+                                   const std::function<void(uint64_t, const Hash256&)>& fn) {
+  ASSIGN_OR_RETURN(ReaderPool::Lease conn, readers_.Acquire());
+  ASSIGN_OR_RETURN(StmtLease st, conn->Prepare("SELECT seq, leaf_hash FROM journal"
+                                               " WHERE seq BETWEEN ? AND ? ORDER BY seq"));
+  st.BindInt(1, static_cast<int64_t>(std::min<uint64_t>(from_seq, INT64_MAX)));
+  st.BindInt(2, static_cast<int64_t>(std::min<uint64_t>(to_seq, INT64_MAX)));
+  Hash256 h;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, st.Step("read leaf hashes"));
+    if (!row) return Status::OK();
+    ByteView b = st.ColumnBlob(1);
+    uint64_t seq = static_cast<uint64_t>(st.ColumnInt(0));
+    if (b.size() != 32) {
+      return Status::Corruption("journal seq " + std::to_string(seq) +
+                                ": stored leaf hash is not 32 bytes");
+    }
+    std::copy(b.begin(), b.end(), h.begin());
+    fn(seq, h);
+  }
+}
+
+Status SqliteStore::ScanRecords(const std::function<Status(const Record&)>& fn) {
+  ASSIGN_OR_RETURN(ReaderPool::Lease conn, readers_.Acquire());
+  ASSIGN_OR_RETURN(StmtLease st, conn->Prepare(std::string("SELECT ") + kRecordColumns +
+                                               " FROM records ORDER BY entity, id"));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, st.Step("read records"));
+    if (!row) return Status::OK();
+    RETURN_IF_ERROR(fn(RowToRecord(st)));
+  }
+}
+
+Result<Payload> SqliteStore::DecryptPayload(const JournalEntry& entry) {
+  ASSIGN_OR_RETURN(ReaderPool::Lease conn, readers_.Acquire());
+  ASSIGN_OR_RETURN(std::optional<Key256> key, ReaderSubjectKey(*conn, entry.subject_id));
+  if (!key) return Status::NotFound("the subject's key was destroyed");
+  return OpenPayload(*key, entry.seq, entry.leaf_hash, entry.payload);
+}
+
+}  // namespace custos::records

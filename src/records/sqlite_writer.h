@@ -1,0 +1,95 @@
+// GroupCommitWriter: the one thread that owns the SQLite write connection.
+//
+// Callers Submit() a mutation and block until it is durable. The writer takes
+// everything queued (up to max_group), opens one BEGIN IMMEDIATE transaction,
+// runs each mutation inside its own SAVEPOINT (a failing mutation rolls back
+// only its savepoint and gets its own error), COMMITs once (one WAL fsync for
+// the whole group, synchronous=FULL), then wakes the callers, then hands the
+// group's journal entries to the commit hook in seq order. A Submit returns
+// OK only after COMMIT returned OK.
+//
+// Thread-safety: Submit may be called from any thread except the writer
+// thread itself (it returns Internal there: the commit hook must not write).
+// Lifetime: the destructor finishes every queued mutation, then joins.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.h"
+#include "crypto/aead.h"
+#include "records/journal.h"
+#include "records/sqlite_db.h"
+
+namespace custos::records {
+
+// The state of the open group transaction, shared by its mutations. A
+// mutation that fails has its additions to `entries`, `new_keys` and
+// `destroyed` undone, and next_seq reset, by the writer.
+struct WriteTxn {
+  Connection& conn;
+  uint64_t next_seq = 1;                  // seq of the next journal entry
+  std::vector<CommittedEntry> entries;    // appended this group, in seq order
+  std::vector<std::pair<std::string, Key256>> new_keys;  // subject keys created
+  std::vector<std::string> destroyed;     // subject keys destroyed
+  bool checkpoint_after_commit = false;   // erasure: truncate the WAL afterwards
+};
+
+using Mutation = std::function<Status(WriteTxn&)>;
+
+struct GroupCommitHooks {
+  // After COMMIT, before callers are woken: publish new/destroyed keys.
+  std::function<void(const WriteTxn&)> on_commit;
+  // After callers are woken: the commit listener.
+  std::function<void(std::span<const CommittedEntry>)> on_entries;
+};
+
+class GroupCommitWriter {
+ public:
+  GroupCommitWriter(std::unique_ptr<Connection> conn, uint64_t next_seq, size_t max_group,
+                    GroupCommitHooks hooks);
+  ~GroupCommitWriter();
+  GroupCommitWriter(const GroupCommitWriter&) = delete;
+  GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
+
+  // Runs `m` in the next group and waits until its group committed.
+  Status Submit(Mutation m);
+
+  uint64_t last_seq() const;
+  uint64_t commits() const;
+  uint64_t writes() const;
+
+ private:
+  struct Op {
+    Mutation mutation;
+    std::promise<Status> done;
+  };
+
+  void Run();
+  void ProcessGroup(std::vector<Op>& group);
+
+  std::unique_ptr<Connection> conn_;
+  const size_t max_group_;
+  GroupCommitHooks hooks_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Op> queue_;
+  bool stop_ = false;
+  uint64_t next_seq_;  // writer thread only (read under mu_ by last_seq())
+  uint64_t commits_ = 0;
+  uint64_t writes_ = 0;
+  std::thread thread_;
+  std::thread::id thread_id_;
+};
+
+}  // namespace custos::records
