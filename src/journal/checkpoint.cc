@@ -85,8 +85,8 @@ Result<Checkpoint> OpenCheckpoint(std::string_view signed_note, const NoteVerifi
 Status VerifyCheckpointConsistency(const Checkpoint& older, const Checkpoint& newer,
                                    std::span<const Hash> proof) {
   if (older.origin != newer.origin) {
-    return Status::Corruption("checkpoints of two different logs: \"" + older.origin +
-                              "\" and \"" + newer.origin + "\"");
+    return Status::Corruption("checkpoints of two different logs: \"" + older.origin + "\" and \"" +
+                              newer.origin + "\"");
   }
   return VerifyConsistency(older.size, newer.size, older.root, newer.root, proof);
 }

@@ -76,29 +76,29 @@ TEST(Checkpoint, ParseIsStrict) {
   EXPECT_TRUE(parse("o\n18446744073709551615\n" + root + "\n").ok());
   EXPECT_TRUE(parse("o\n5\n" + root + "\next\n").ok());
   for (const std::string& bad : std::vector<std::string>{
-           "o\n5\n" + root,                        // no final newline
-           "o\n5\n",                               // no root
-           "\n5\n" + root + "\n",                  // empty origin
-           "o\n05\n" + root + "\n",                // leading zero
-           "o\n00\n" + root + "\n",                // leading zero
-           "o\n+5\n" + root + "\n",                // sign
-           "o\n-1\n" + root + "\n",                // negative
-           "o\n 5\n" + root + "\n",                // space
-           "o\n5 \n" + root + "\n",                // space
-           "o\n0x5\n" + root + "\n",               // hex
+           "o\n5\n" + root,                            // no final newline
+           "o\n5\n",                                   // no root
+           "\n5\n" + root + "\n",                      // empty origin
+           "o\n05\n" + root + "\n",                    // leading zero
+           "o\n00\n" + root + "\n",                    // leading zero
+           "o\n+5\n" + root + "\n",                    // sign
+           "o\n-1\n" + root + "\n",                    // negative
+           "o\n 5\n" + root + "\n",                    // space
+           "o\n5 \n" + root + "\n",                    // space
+           "o\n0x5\n" + root + "\n",                   // hex
            "o\n18446744073709551616\n" + root + "\n",  // 2^64
            "o\n99999999999999999999999\n" + root + "\n",
-           "o\n\n" + root + "\n",                  // empty size
-           "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I\n",    // unpadded
-           "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=\n",   // padding bits set
-           "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jx\n",       // 30 bytes
-           "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2IA\n",   // 33 bytes
-           "o\n5\nCsUYapGGPo4dkMgIAUqom_Xajj7h2fB2MPA3j2jxq2I=\n",   // URL alphabet
-           "o\n5\n " + root + "\n",                // leading space
-           "o\n5\n" + root + "\n\n",               // empty extension line
-           "o\n5\n" + root + "\n\next\n",          // empty line before an extension
-           "o\r\n5\n" + root + "\n",               // CR
-           "o\xFF\n5\n" + root + "\n",             // invalid UTF-8
+           "o\n\n" + root + "\n",                                   // empty size
+           "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I\n",   // unpadded
+           "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=\n",  // padding bits set
+           "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jx\n",      // 30 bytes
+           "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2IA\n",  // 33 bytes
+           "o\n5\nCsUYapGGPo4dkMgIAUqom_Xajj7h2fB2MPA3j2jxq2I=\n",  // URL alphabet
+           "o\n5\n " + root + "\n",                                 // leading space
+           "o\n5\n" + root + "\n\n",                                // empty extension line
+           "o\n5\n" + root + "\n\next\n",             // empty line before an extension
+           "o\r\n5\n" + root + "\n",                  // CR
+           "o\xFF\n5\n" + root + "\n",                // invalid UTF-8
            std::string("o\0\n5\n", 5) + root + "\n",  // NUL
        }) {
     auto c = parse(bad);
@@ -136,8 +136,7 @@ TEST(Checkpoint, SignAndOpen) {
 
   // A signed note whose text is not a checkpoint.
   auto not_cp = SignNote("hello\n", log.signer);
-  EXPECT_EQ(OpenCheckpoint(*not_cp, log.verifier, kOrigin).status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(OpenCheckpoint(*not_cp, log.verifier, kOrigin).status().code(), Code::kInvalidArgument);
 }
 
 // The inclusion verifier cannot tell apart tree sizes whose path shapes are
@@ -158,8 +157,7 @@ TEST(Checkpoint, SignatureBindsSizeAndRoot) {
   // ...but the signed checkpoint cannot be relabelled.
   std::string relabelled = *note;
   relabelled.replace(relabelled.find("\n5\n"), 3, "\n6\n");
-  EXPECT_EQ(OpenCheckpoint(relabelled, log.verifier, kOrigin).status().code(),
-            Code::kCorruption);
+  EXPECT_EQ(OpenCheckpoint(relabelled, log.verifier, kOrigin).status().code(), Code::kCorruption);
 }
 
 TEST(Checkpoint, ConsistencyBetweenCheckpoints) {

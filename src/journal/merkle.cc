@@ -250,8 +250,7 @@ Result<std::vector<Hash>> MerkleTree::InclusionProof(uint64_t index, uint64_t si
 }
 
 // RFC 9162 §2.1.4.1 SUBPROOF(m, D[n], b), unrolled the same way.
-Result<std::vector<Hash>> MerkleTree::ConsistencyProof(uint64_t old_size,
-                                                       uint64_t new_size) const {
+Result<std::vector<Hash>> MerkleTree::ConsistencyProof(uint64_t old_size, uint64_t new_size) const {
   std::shared_lock lock(mu_);
   if (new_size > size_) {
     return Status::InvalidArgument("tree size " + std::to_string(new_size) +

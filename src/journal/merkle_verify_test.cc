@@ -207,9 +207,8 @@ TEST_F(VerifyTest, InclusionTrivialAndLimitCases) {
 
 // ---- Consistency ----
 
-void CheckConsistencyMutations(uint64_t m, uint64_t n, const Hash& old_root,
-                               const Hash& new_root, const std::vector<Hash>& proof,
-                               std::mt19937_64& rng) {
+void CheckConsistencyMutations(uint64_t m, uint64_t n, const Hash& old_root, const Hash& new_root,
+                               const std::vector<Hash>& proof, std::mt19937_64& rng) {
   ASSERT_TRUE(VerifyConsistency(m, n, old_root, new_root, proof).ok()) << m << "->" << n;
   for (const Mutation& mu : Mutate(proof, {old_root, new_root}, rng)) {
     ASSERT_FALSE(VerifyConsistency(m, n, old_root, new_root, mu.proof).ok())

@@ -146,8 +146,8 @@ Result<NoteKeyPair> GenerateNoteKey(std::string_view name) {
   uint32_t id = NoteKeyId(name, Typed(pk));
   Bytes typed_seed = Typed(ByteView(sk, crypto_sign_SEEDBYTES));
   NoteKeyPair pair;
-  pair.signer_key = std::string(kSignerPrefix) + std::string(name) + "+" + Hex8(id) + "+" +
-                    ToBase64(typed_seed);
+  pair.signer_key =
+      std::string(kSignerPrefix) + std::string(name) + "+" + Hex8(id) + "+" + ToBase64(typed_seed);
   pair.verifier_key = std::string(name) + "+" + Hex8(id) + "+" + ToBase64(Typed(pk));
   sodium_memzero(sk, sizeof sk);
   sodium_memzero(typed_seed.data(), typed_seed.size());

@@ -49,9 +49,9 @@ TEST(NoteKeys, GoReferenceKeys) {
   EXPECT_EQ(v.name(), "PeterNeumann");
   EXPECT_EQ(v.key_id(), 0xc74f20a3u);
   EXPECT_EQ(v.Encode(), kPeterVkey);
-  EXPECT_EQ(NoteKeyId("PeterNeumann", FromBase64("ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
-                                          .value()),
-            0xc74f20a3u);
+  EXPECT_EQ(
+      NoteKeyId("PeterNeumann", FromBase64("ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").value()),
+      0xc74f20a3u);
 }
 
 TEST(NoteKeys, EveryManglingOfTheReferenceKeysIsRefused) {
@@ -81,9 +81,9 @@ TEST(NoteKeys, EveryManglingOfTheReferenceKeysIsRefused) {
                 .status()
                 .code(),
             Code::kInvalidArgument);
-  auto alg = ParseNoteVerifier("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW");
-  EXPECT_NE(alg.status().message().find("algorithm"), std::string::npos)
-      << alg.status().ToString();
+  auto alg =
+      ParseNoteVerifier("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW");
+  EXPECT_NE(alg.status().message().find("algorithm"), std::string::npos) << alg.status().ToString();
 }
 
 TEST(NoteKeys, ErrorsNeverEchoTheSecret) {
@@ -200,11 +200,13 @@ TEST(Note, OpenGoVectors) {
 
 // The verifier-key example of the C2SP signed-note specification.
 TEST(Note, OpenC2spExample) {
-  NoteVerifier v = Verifier("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k");
+  NoteVerifier v =
+      Verifier("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k");
   std::string note =
       "This is an example message.\n\n"
       "\xE2\x80\x94 example.com/foo "
-      "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
+      "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM="
+      "\n";
   auto opened = OpenNote(note, std::span(&v, 1));
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   EXPECT_EQ(opened->text, "This is an example message.\n");
@@ -218,8 +220,7 @@ TEST(Note, OpenRefusesMalformedNotes) {
   // Go's badMsgs table.
   for (const std::string& bad :
        {text, text + "\n", text + "\n" + sig.substr(0, sig.size() - 1), "\x01" + text + "\n" + sig,
-        "\xFF" + text + "\n" + sig,
-        text + "\n" + "\xE2\x80\x94 Bad Name " + std::string(kPeterB64),
+        "\xFF" + text + "\n" + sig, text + "\n" + "\xE2\x80\x94 Bad Name " + std::string(kPeterB64),
         text + "\n" + sig + "Unexpected line.\n"}) {
     EXPECT_EQ(open(bad).status().code(), Code::kInvalidArgument) << bad;
   }
@@ -231,9 +232,9 @@ TEST(Note, OpenRefusesMalformedNotes) {
   for (const std::string& bad : {
            text + "\n" + "- PeterNeumann " + std::string(kPeterB64) + "\n",  // hyphen
            text + "\n" + "\xE2\x80\x94PeterNeumann " + std::string(kPeterB64) + "\n",
-           text + "\n" + "\xE2\x80\x94 PeterNeumann\n",                        // no signature
-           text + "\n" + "\xE2\x80\x94 PeterNeumann \n",                       // empty signature
-           text + "\n" + "\xE2\x80\x94 PeterNeumann AAAA\n",                   // 3 bytes
+           text + "\n" + "\xE2\x80\x94 PeterNeumann\n",       // no signature
+           text + "\n" + "\xE2\x80\x94 PeterNeumann \n",      // empty signature
+           text + "\n" + "\xE2\x80\x94 PeterNeumann AAAA\n",  // 3 bytes
            text + "\n" + "\xE2\x80\x94 PeterNeumann " + std::string(kPeterB64.substr(0, 91)) +
                "\n",  // unpadded
            text + "\n" + "\xE2\x80\x94 Peter+Neumann " + std::string(kPeterB64) + "\n",
@@ -272,8 +273,8 @@ TEST(Note, OpenRefusesBadSignaturesFromKnownKeys) {
   EXPECT_EQ(twice->unverified.size(), 1u);
   // A known name with an unknown key ID, or an unknown name with a known
   // key ID, is somebody else's key: ignored, so the note is unverified.
-  std::string misnamed = text + "\n" + "\xE2\x80\x94 CarmenSandiego " + std::string(kPeterB64) +
-                         "\n";
+  std::string misnamed =
+      text + "\n" + "\xE2\x80\x94 CarmenSandiego " + std::string(kPeterB64) + "\n";
   EXPECT_EQ(open(misnamed).status().code(), Code::kCorruption);
   auto other_id = FromBase64(kPeterB64).value();
   other_id[0] ^= 1;

@@ -34,8 +34,9 @@ class Mutator {
   size_t Pos(const std::string& s) { return s.empty() ? 0 : rng_() % (s.size() + 1); }
 
   char Interesting() {
-    static const char kBytes[] = {'\n', ' ', '+', '=', '/', '0', '9', 'A', 'a', '\0', '\r',
-                                  '\t', '\x7f', '\xe2', '\x80', '\x94', '\xff', '\xc0', '-'};
+    static const char kBytes[] = {'\n',   ' ',    '+',    '=',    '/',  '0',    '9',
+                                  'A',    'a',    '\0',   '\r',   '\t', '\x7f', '\xe2',
+                                  '\x80', '\x94', '\xff', '\xc0', '-'};
     if (rng_() % 2) return kBytes[rng_() % sizeof kBytes];
     return static_cast<char>(rng_());
   }
@@ -49,7 +50,8 @@ class Mutator {
         s.resize(s.empty() ? 0 : rng_() % s.size());
         break;
       case 2:  // insert bytes
-        for (int n = 1 + static_cast<int>(rng_() % 4); n > 0; --n) s.insert(Pos(s), 1, Interesting());
+        for (int n = 1 + static_cast<int>(rng_() % 4); n > 0; --n)
+          s.insert(Pos(s), 1, Interesting());
         break;
       case 3: {  // delete a range
         if (s.empty()) break;
@@ -129,8 +131,9 @@ struct Fixture {
     std::string signed_cp = SignNote(FormatCheckpoint(cp).value(), both).value();
     TlogProof p{Bytes{1, 2, 3}, 5, *tree.InclusionProof(5, 11), signed_cp};
     std::string file = FormatTlogProof(p).value();
-    return Fixture{lp,        wp, std::move(log), std::move(log_v), std::move(witness),
-                   cp,        signed_cp, "entry 5", file};
+    return Fixture{
+        lp,        wp,  std::move(log), std::move(log_v), std::move(witness), cp, signed_cp,
+        "entry 5", file};
   }
 };
 
@@ -212,8 +215,8 @@ TEST(ParseFuzz, SignedCheckpoints) {
 
 TEST(ParseFuzz, TlogProofFiles) {
   Fixture f = Fixture::Make();
-  ASSERT_TRUE(VerifyTlogProofOfLeaf(f.proof_file, AsBytes(f.leaf), f.log_v, f.checkpoint.origin)
-                  .ok());
+  ASSERT_TRUE(
+      VerifyTlogProofOfLeaf(f.proof_file, AsBytes(f.leaf), f.log_v, f.checkpoint.origin).ok());
   Mutator mutate(5);
   int parsed = 0, verified = 0;
   for (int i = 0; i < kIterations; ++i) {
@@ -232,8 +235,7 @@ TEST(ParseFuzz, TlogProofFiles) {
       ASSERT_EQ(v->checkpoint, f.checkpoint);
     }
     // Nothing damaged proves another entry.
-    ASSERT_FALSE(
-        VerifyTlogProofOfLeaf(m, AsBytes("entry 6"), f.log_v, f.checkpoint.origin).ok());
+    ASSERT_FALSE(VerifyTlogProofOfLeaf(m, AsBytes("entry 6"), f.log_v, f.checkpoint.origin).ok());
   }
   EXPECT_GT(parsed, 0);
   EXPECT_GT(verified, 0);  // damage to the extra line or the witness line

@@ -71,14 +71,15 @@ Result<TlogProof> ParseTlogProof(std::string_view text) {
   TlogProof proof;
   if (!in.Next(line)) return Status::InvalidArgument("tlog-proof: ends before the index line");
   if (line.substr(0, kExtraPrefix.size()) == kExtraPrefix) {
-    ASSIGN_OR_RETURN(proof.extra,
-                     DecodeBase64Strict(line.substr(kExtraPrefix.size()), in.Where() + ": extra data"));
+    ASSIGN_OR_RETURN(proof.extra, DecodeBase64Strict(line.substr(kExtraPrefix.size()),
+                                                     in.Where() + ": extra data"));
     if (!in.Next(line)) return Status::InvalidArgument("tlog-proof: ends before the index line");
   }
   if (line.substr(0, kIndexPrefix.size()) != kIndexPrefix) {
     return Status::InvalidArgument(in.Where() + " is not \"index <n>\"");
   }
-  ASSIGN_OR_RETURN(proof.index, ParseDecimal(line.substr(kIndexPrefix.size()), in.Where() + ": index"));
+  ASSIGN_OR_RETURN(proof.index,
+                   ParseDecimal(line.substr(kIndexPrefix.size()), in.Where() + ": index"));
   while (true) {
     if (!in.Next(line)) {
       return Status::InvalidArgument("tlog-proof: no blank line before the checkpoint");

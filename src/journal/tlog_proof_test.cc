@@ -66,8 +66,8 @@ TEST_F(TlogProofTest, ExactLayout) {
 TEST_F(TlogProofTest, VerifiesEveryEntry) {
   for (uint64_t size : {1u, 2u, 5u, 16u, 37u}) {
     for (uint64_t i = 0; i < size; ++i) {
-      std::string file = ProofFile(i, size, i % 2 ? std::optional<Bytes>(Bytes{1, 2, 3})
-                                                  : std::nullopt);
+      std::string file =
+          ProofFile(i, size, i % 2 ? std::optional<Bytes>(Bytes{1, 2, 3}) : std::nullopt);
       auto v = Verify(file, i);
       ASSERT_TRUE(v.ok()) << i << "@" << size << ": " << v.status().ToString();
       EXPECT_EQ(v->index, i);
