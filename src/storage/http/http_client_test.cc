@@ -395,6 +395,20 @@ TEST_F(HttpClientTest, MessagesCarryNoQueryStringAndNoHeaderValues) {
   }
 }
 
+// The standard proxy variables are honoured: with http_proxy pointing at the
+// test server, a request for a host that does not exist reaches it.
+TEST_F(HttpClientTest, HonoursProxyEnvironment) {
+  Client client;
+  setenv("http_proxy", Url("").c_str(), 1);
+  setenv("no_proxy", "", 1);
+  auto resp = client.Do(Request{"GET", "http://custos-proxy-test.invalid/data?n=5", {}, nullptr});
+  unsetenv("http_proxy");
+  unsetenv("no_proxy");
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->status, 200);
+  EXPECT_EQ(resp->body.size(), 5u);
+}
+
 TEST_F(HttpClientTest, SequentialRequestsReuseOneConnection) {
   Client client;
   GetJson(client, "/reset-stats");
