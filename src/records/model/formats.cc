@@ -1,6 +1,8 @@
 #include "records/model/formats.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
 namespace custos::records {
 namespace {
@@ -199,12 +201,20 @@ bool IsValidUln(std::string_view s) {
   return sum % 11 == 10;
 }
 
-bool IsFieldLikeName(std::string_view s) {
-  if (s.empty() || s.size() > 64 || IsDigit(s[0])) return false;
-  for (char c : s) {
-    if (!IsAlpha(c) && !IsDigit(c) && c != '_') return false;
+size_t EditDistance(std::string_view a, std::string_view b, size_t cap) {
+  const size_t diff = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
+  if (diff > cap || a.size() > 256 || b.size() > 256) return cap + 1;
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t subst = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
+    }
+    std::swap(prev, cur);
   }
-  return true;
+  return std::min(prev[b.size()], cap + 1);
 }
 
 }  // namespace custos::records

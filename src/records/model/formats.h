@@ -45,10 +45,8 @@ bool IsValidEmail(std::string_view s);
 // remainder of the weighted sum of the first nine, with remainder 0 invalid.
 bool IsValidUln(std::string_view s);
 
-// True if `s` looks like a field name ([A-Za-z_][A-Za-z0-9_]*, at most 64
-// characters). Only such user-supplied keys and column names are quoted in
-// error messages; anything else (digits, spaces, '@', non-ASCII...) may be a
-// value that ended up in a key's place, so it is described, not shown.
-bool IsFieldLikeName(std::string_view s);
+// Levenshtein distance between a and b (bytes), or `cap` + 1 if it is more
+// than `cap`; used to suggest a field name for a misspelt key.
+size_t EditDistance(std::string_view a, std::string_view b, size_t cap);
 
 }  // namespace custos::records

@@ -123,16 +123,12 @@ TEST(Formats, UlnDetectsSingleErrorsAndTranspositions) {
   }
 }
 
-TEST(Formats, FieldLikeNames) {
-  EXPECT_TRUE(IsFieldLikeName("given_name"));
-  EXPECT_TRUE(IsFieldLikeName("Colour2"));
-  EXPECT_FALSE(IsFieldLikeName(""));
-  EXPECT_FALSE(IsFieldLikeName("9276308686"));
-  EXPECT_FALSE(IsFieldLikeName("alex@example.org"));
-  EXPECT_FALSE(IsFieldLikeName("Alex Example"));
-  EXPECT_FALSE(IsFieldLikeName("bad\nkey"));
-  EXPECT_FALSE(IsFieldLikeName("Zo\xC3\xAB"));
-  EXPECT_FALSE(IsFieldLikeName(std::string(65, 'x')));
+TEST(Formats, EditDistance) {
+  EXPECT_EQ(EditDistance("given_name", "given_name", 2), 0u);
+  EXPECT_EQ(EditDistance("givenname", "given_name", 2), 1u);
+  EXPECT_EQ(EditDistance("gievn_name", "given_name", 2), 2u);
+  EXPECT_EQ(EditDistance("colour", "given_name", 2), 3u);  // capped: more than 2
+  EXPECT_EQ(EditDistance("", "abc", 5), 3u);
 }
 
 }  // namespace

@@ -237,7 +237,11 @@ Result<ImportResult> ImportCsv(const EntitySchema& entity, std::string_view text
     }
     header_ok = false;
     std::string column = "column " + std::to_string(i + 1);
-    if (IsFieldLikeName(name)) column += " \"" + std::string(name) + "\"";
+    if (IsKnownFieldName(name)) {
+      column += " \"" + std::string(name) + "\"";
+    } else if (std::string_view hint = ClosestFieldName(entity, name); !hint.empty()) {
+      reason += " (did you mean \"" + std::string(hint) + "\"?)";
+    }
     out.AddError(header.line, "", column + ": " + reason);
   }
   for (const FieldSpec& f : entity.fields) {

@@ -26,11 +26,10 @@
 //   possible, except after a malformed CSV line (unterminated quote, stray
 //   quote, line too long), after more than max_rows rows, or after
 //   max_errors errors, where it stops with a last RowError saying so.
-// - No error text contains a cell's or value's content. A header cell that
-//   names no field is quoted only if it looks like a field name
-//   (IsFieldLikeName) and the header names at least one real field; a first
-//   row that names no field at all is reported as a missing header, without
-//   quoting it, since it is probably data.
+// - No error text contains a cell's or value's content. A header cell is
+//   quoted only if it is a name Custos defines (IsKnownFieldName); otherwise
+//   it is named by position, with a "did you mean" hint. A first row that
+//   names no field at all is reported as a missing header.
 // - Pure functions; safe from any thread.
 #pragma once
 

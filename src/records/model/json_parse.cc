@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "records/model/formats.h"
+#include "records/model/schema.h"
 
 namespace custos::records {
 namespace {
@@ -44,9 +44,10 @@ class StrictCallback {
                                   ? " in element " + std::to_string(element_)
                                   : std::string();
           const std::string& key = parsed.get_ref<const std::string&>();
-          throw Rejected{"JSON object has " +
-                         (IsFieldLikeName(key) ? "the key \"" + key + "\"" : std::string("a key")) +
-                         " twice" + where};
+          throw Rejected{
+              "JSON object has " +
+              (IsKnownFieldName(key) ? "the key \"" + key + "\"" : std::string("a key")) +
+              " twice" + where};
         }
         break;
       case json::parse_event_t::value:

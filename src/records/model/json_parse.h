@@ -8,7 +8,7 @@
 // - Error messages (InvalidArgument) give a position (line and column of the
 //   syntax error, or the 1-based element of a top-level array holding a
 //   duplicate key) and never quote the input, which may be personal data;
-//   duplicate keys are named only when IsFieldLikeName() holds.
+//   a duplicate key is named only when IsKnownFieldName() holds.
 // - Pure function; safe from any thread. nlohmann exceptions never escape.
 #pragma once
 

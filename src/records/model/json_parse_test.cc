@@ -26,9 +26,9 @@ TEST(JsonParse, RejectsDuplicateKeysNamingTheElement) {
   Result<nlohmann::json> r = ParseJsonStrict(R"({"uln": "1", "uln": "2"})");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "JSON object has the key \"uln\" twice");
-  r = ParseJsonStrict(R"([{"a": 1}, 7, {"b": {"c": 1, "c": 2}}])");
+  r = ParseJsonStrict(R"([{"a": 1}, 7, {"b": {"Alex": 1, "Alex": 2}}])");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), "JSON object has the key \"c\" twice in element 3");
+  EXPECT_EQ(r.status().message(), "JSON object has a key twice in element 3");
   // The same key in sibling objects is fine.
   EXPECT_TRUE(ParseJsonStrict(R"([{"a": 1}, {"a": 1}])").ok());
 }

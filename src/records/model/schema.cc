@@ -1,5 +1,9 @@
 #include "records/model/schema.h"
 
+#include <string>
+
+#include "records/model/formats.h"
+
 namespace custos::records {
 namespace {
 
@@ -46,6 +50,31 @@ bool IsServerField(std::string_view name) {
     if (f.name == name) return true;
   }
   return false;
+}
+
+bool IsKnownFieldName(std::string_view name) {
+  if (IsServerField(name)) return true;
+  for (const EntitySchema& e : AllEntities()) {
+    if (e.FindField(name) != nullptr) return true;
+  }
+  return false;
+}
+
+std::string_view ClosestFieldName(const EntitySchema& entity, std::string_view input) {
+  std::string lower(input.substr(0, 128));
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  std::string_view best;
+  size_t best_distance = 3;
+  for (const FieldSpec& f : entity.fields) {
+    const size_t d = EditDistance(lower, f.name, 2);
+    if (d < best_distance) {
+      best_distance = d;
+      best = f.name;
+    }
+  }
+  return best;
 }
 
 std::string_view FieldTypeName(FieldType type) {

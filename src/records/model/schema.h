@@ -130,6 +130,18 @@ const EntitySchema* FindEntityByPlural(std::string_view plural);
 std::span<const ServerField> ServerFields();
 bool IsServerField(std::string_view name);
 
-std::string_view FieldTypeName(FieldType type);  // "string", "integer", ..., "reference"
+std::string_view FieldTypeName(FieldType type);
+
+// True if `name` is a field of some entity or a server field: the names
+// Custos itself defines, which are safe to repeat in an error message.
+// User-supplied keys that are not such names are never quoted back, since
+// they may be data that ended up in a key's place.
+bool IsKnownFieldName(std::string_view name);
+
+// The field of `entity` whose name is closest to `input` (at most two edits
+// away, case-insensitive), or an empty view: for "did you mean" hints that
+// name the schema's field instead of quoting the input.
+std::string_view ClosestFieldName(const EntitySchema& entity,
+                                  std::string_view input);  // "string", "integer", ..., "reference"
 
 }  // namespace custos::records

@@ -239,6 +239,16 @@ void CheckDateOrders(const EntitySchema& e, const json& record, std::vector<Fiel
 
 }  // namespace
 
+FieldError UnknownKeyError(const EntitySchema& entity, std::string_view key) {
+  if (IsKnownFieldName(key))
+    return {std::string(key), "unknown field for " + std::string(entity.name)};
+  std::string reason =
+      "a key that is not a field of " + std::string(entity.name) + " (not quoted: it may be data)";
+  const std::string_view hint = ClosestFieldName(entity, key);
+  if (!hint.empty()) reason += "; did you mean \"" + std::string(hint) + "\"?";
+  return {"", std::move(reason)};
+}
+
 std::string FieldError::ToString() const {
   if (field.empty()) return reason;
   return "field \"" + field + "\": " + reason;
@@ -251,18 +261,13 @@ Validation CheckRecord(const EntitySchema& entity, const json& body, Mode mode) 
     out.errors.push_back({"", "body must be a JSON object"});
     return out;
   }
-  // Keys that are not fields, first: named, never their values.
+  // Keys that are not fields, first; never their values.
   for (auto it = body.begin(); it != body.end(); ++it) {
     if (entity.FindField(it.key()) != nullptr) continue;
     if (IsServerField(it.key())) {
       out.errors.push_back({it.key(), "is set by the server and cannot be written"});
     } else {
-      if (IsFieldLikeName(it.key())) {
-        out.errors.push_back({it.key(), "unknown field for " + std::string(entity.name)});
-      } else {
-        out.errors.push_back({"", "a key that is not a field name of " + std::string(entity.name) +
-                                      " (not shown: it does not look like a field name)"});
-      }
+      out.errors.push_back(UnknownKeyError(entity, it.key()));
     }
   }
   for (const FieldSpec& f : entity.fields) {

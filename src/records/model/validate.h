@@ -9,8 +9,9 @@
 //   "5" is not an integer, 5.0 is not an integer, "true" is not a boolean.
 // - Error messages name the field and the reason and never contain the value
 //   that was sent (it may be personal data): `field "date_of_birth": not a
-//   valid date (YYYY-MM-DD)`. Unknown keys are named only when they look
-//   like field names (IsFieldLikeName).
+//   valid date (YYYY-MM-DD)`. An unknown key is quoted only when it is a
+//   name Custos defines (IsKnownFieldName); otherwise the message says a key
+//   is unknown and suggests the closest field name.
 // - Canonical form (the value returned on success):
 //     * a JSON object holding only schema fields, keys in byte order (the
 //       nlohmann::json default), absent optional fields omitted (a null in a
@@ -55,6 +56,9 @@ struct Validation {
   std::vector<FieldError> errors;  // every problem found, in field order
   bool ok() const { return errors.empty(); }
 };
+
+// The error for a key that is not a field of `entity` (see above).
+FieldError UnknownKeyError(const EntitySchema& entity, std::string_view key);
 
 // Checks `body` and collects every error (for bulk import and forms).
 Validation CheckRecord(const EntitySchema& entity, const nlohmann::json& body, Mode mode);

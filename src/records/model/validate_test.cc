@@ -70,15 +70,23 @@ TEST(Validate, NullOptionalIsAbsentOnCreateAndRemovalInPatch) {
 TEST(Validate, UnknownAndServerFieldsRejected) {
   json t = Trainee();
   t["favourite_colour"] = "blue";
-  EXPECT_EQ(OnlyError("trainee", t), "field \"favourite_colour\": unknown field for trainee");
+  EXPECT_EQ(OnlyError("trainee", t),
+            "a key that is not a field of trainee (not quoted: it may be data)");
+  t = Trainee();
+  t["Given_Nme"] = "Alex";
+  EXPECT_EQ(OnlyError("trainee", t),
+            "a key that is not a field of trainee (not quoted: it may be data); did you mean "
+            "\"given_name\"?");
+  t = Trainee();
+  t["trainee_id"] = "trn-1";  // a name Custos defines is safe to quote
+  EXPECT_EQ(OnlyError("trainee", t), "field \"trainee_id\": unknown field for trainee");
   t = Trainee();
   t["id"] = "trn-1";
   EXPECT_EQ(OnlyError("trainee", t), "field \"id\": is set by the server and cannot be written");
   t = Trainee();
-  t["alex@example.org"] = 1;  // data in a key's place is described, not shown
+  t["alex@example.org"] = 1;  // data in a key's place is never quoted
   EXPECT_EQ(OnlyError("trainee", t),
-            "a key that is not a field name of trainee (not shown: it does not look like a "
-            "field name)");
+            "a key that is not a field of trainee (not quoted: it may be data)");
 }
 
 TEST(Validate, NoTypeCoercion) {
@@ -291,14 +299,15 @@ TEST(Validate, CollectsEveryError) {
   t["x"] = 1;
   Validation v = CheckRecord(Entity("trainee"), t, Mode::kCreate);
   ASSERT_EQ(v.errors.size(), 4u);
-  EXPECT_EQ(v.errors[0].field, "x");
+  EXPECT_EQ(v.errors[0].field, "");
   EXPECT_EQ(v.errors[1].field, "uln");
   EXPECT_EQ(v.errors[2].field, "email");
   EXPECT_EQ(v.errors[3].field, "status");
   Status st = ErrorsToStatus(v.errors);
   EXPECT_EQ(st.code(), Code::kInvalidArgument);
   EXPECT_EQ(st.message(),
-            "field \"x\": unknown field for trainee; field \"uln\": must be a string; "
+            "a key that is not a field of trainee (not quoted: it may be data); "
+            "field \"uln\": must be a string; "
             "field \"email\": not a valid e-mail address; field \"status\": is required");
   std::vector<FieldError> many(13, FieldError{"f", "bad"});
   EXPECT_NE(ErrorsToStatus(many).message().find("; and 3 more"), std::string::npos);
