@@ -23,6 +23,14 @@
 # SignatureDoesNotMatch. The readiness probe uses /moto-api/, which is not
 # counted.
 #
+# moto's signature check canonicalises the query string from its already
+# decoded form, so every correctly signed request whose query carries a
+# reserved character (a ListObjectsV2 prefix "vault/data/", a continuation
+# token with '/' or '=') fails with SignatureDoesNotMatch -- awscli's own
+# requests included. When moto is importable from python3, the server runs
+# with that one function corrected to what AWS does (decoded pairs
+# re-encoded per RFC 3986); otherwise plain moto_server runs.
+#
 # The server's log goes to $MOTO_LOG (default: a file in $TMPDIR). The server
 # keeps running after the script exits; the caller stops it with MOTO_PID.
 set -euo pipefail
@@ -31,7 +39,7 @@ auth=1
 for arg in "$@"; do
   case "$arg" in
     --no-auth) auth=0 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "moto.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -45,12 +53,38 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 endpoint="http://127.0.0.1:${port}"
 log=${MOTO_LOG:-$(mktemp "${TMPDIR:-/tmp}/moto-${port}-XXXXXX.log")}
 
+read -r -d '' patched_server <<'PY' || true
+import sys
+from urllib.parse import quote, urlsplit
+from moto.iam import access_control
+
+original = access_control.IAMRequestBase._create_aws_request
+
+def create_aws_request(self):
+    parts = urlsplit(self._path)
+    if parts.query:
+        pairs = []
+        for item in parts.query.split("&"):
+            key, _, value = item.partition("=")
+            pairs.append(quote(key, safe="-_.~") + "=" + quote(value, safe="-_.~"))
+        self._path = parts.path + "?" + "&".join(pairs)
+    return original(self)
+
+access_control.IAMRequestBase._create_aws_request = create_aws_request
+from moto.server import main
+sys.exit(main())
+PY
+server=(moto_server)
+if python3 -c 'import moto.iam.access_control, moto.server' 2>/dev/null; then
+  server=(python3 -c "$patched_server")
+fi
+
 setup_calls=3
 if [[ $auth == 1 ]]; then
-  INITIAL_NO_AUTH_ACTION_COUNT=$setup_calls setsid moto_server -H 127.0.0.1 -p "$port" \
+  INITIAL_NO_AUTH_ACTION_COUNT=$setup_calls setsid "${server[@]}" -H 127.0.0.1 -p "$port" \
     >"$log" 2>&1 </dev/null &
 else
-  setsid moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 </dev/null &
+  setsid "${server[@]}" -H 127.0.0.1 -p "$port" >"$log" 2>&1 </dev/null &
 fi
 pid=$!
 

@@ -80,7 +80,7 @@ std::optional<uint64_t> ContentLength(const http::Response& resp) {
   return v;
 }
 
-std::string Q(std::string_view v) { return http::UriEncode(v, false); }
+std::string Q(std::string_view v) { return http::UriEncode(v, /*keep_slash=*/false); }
 
 }  // namespace
 
@@ -270,7 +270,7 @@ Result<uint64_t> S3Backend::RemoveIncomplete(std::chrono::seconds min_age) {
   std::string key_marker, id_marker;
   uint64_t removed = 0;
   for (;;) {
-    std::string q = "uploads=&prefix=" + Q(c.KeyPrefix());
+    std::string q = "uploads&prefix=" + Q(c.KeyPrefix());
     if (!key_marker.empty()) {
       q += "&key-marker=" + Q(key_marker) + "&upload-id-marker=" + Q(id_marker);
     }
@@ -322,13 +322,13 @@ Status S3Backend::ApplyBucketSettings() {
   const S3Config& c = config();
   if (c.versioning) {
     RETURN_IF_ERROR(requester_
-                        .SendSmall("PUT", c.BucketUrl("versioning="), {}, BuildVersioning(true),
+                        .SendSmall("PUT", c.BucketUrl("versioning"), {}, BuildVersioning(true),
                                    "PutBucketVersioning", /*content_md5=*/true)
                         .status());
   }
   if (c.lifecycle_noncurrent_days > 0 || c.abort_multipart_days > 0) {
     RETURN_IF_ERROR(requester_
-                        .SendSmall("PUT", c.BucketUrl("lifecycle="), {},
+                        .SendSmall("PUT", c.BucketUrl("lifecycle"), {},
                                    BuildLifecycle(c.KeyPrefix(), c.lifecycle_noncurrent_days,
                                                   c.abort_multipart_days),
                                    "PutBucketLifecycleConfiguration", /*content_md5=*/true)
@@ -336,7 +336,7 @@ Status S3Backend::ApplyBucketSettings() {
   }
   if (!c.lock_mode.empty() && c.retention_days > 0) {
     Status st = requester_
-                    .SendSmall("PUT", c.BucketUrl("object-lock="), {},
+                    .SendSmall("PUT", c.BucketUrl("object-lock"), {},
                                BuildObjectLockConfiguration(c.lock_mode, c.retention_days),
                                "PutObjectLockConfiguration", /*content_md5=*/true)
                     .status();

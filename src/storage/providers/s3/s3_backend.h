@@ -10,7 +10,9 @@
 //   (Corruption). Objects at or above multipart_threshold go as a resumable
 //   multipart upload (s3_multipart.h). With object lock configured, each
 //   saved object gets the retention mode and retain-until date (and a legal
-//   hold), except the short-lived locks/ objects.
+//   hold), except the short-lived locks/ objects (a bucket default
+//   retention, when set, still applies to them; removing one then leaves a
+//   delete marker over the retained version).
 // - Load streams a ranged GetObject to the consumer on the calling thread.
 // - Remove issues HeadObject first, because S3's DeleteObject succeeds for a
 //   missing key: NotFound then. In a versioned bucket it adds a delete marker.

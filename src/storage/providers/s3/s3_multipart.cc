@@ -55,7 +55,7 @@ void DropState(const std::string& path) {
 }
 
 std::string UploadQuery(const std::string& upload_id) {
-  return "uploadId=" + http::UriEncode(upload_id, false);
+  return "uploadId=" + http::UriEncode(upload_id, /*keep_slash=*/false);
 }
 
 // Parts already uploaded for upload_id; NotFound when the upload is gone.
@@ -133,7 +133,7 @@ Status MultipartUpload(S3Requester& r, const std::string& key, ByteSource& src,
     h.emplace_back("Content-Type", "application/octet-stream");
     h.emplace_back("x-amz-checksum-algorithm", "SHA256");
     ASSIGN_OR_RETURN(http::Response resp,
-                     r.SendSmall("POST", c.ObjectUrl(key, "uploads="), h, "",
+                     r.SendSmall("POST", c.ObjectUrl(key, "uploads"), h, "",
                                  "CreateMultipartUpload " + key));
     ASSIGN_OR_RETURN(upload_id, ParseInitiateMultipartUpload(resp.body));
     WriteState(state_path, UploadState{upload_id, length, part_size});

@@ -69,12 +69,8 @@ Result<http::Response> S3Requester::Send(std::string method, std::string url,
   } else {
     signers::AwsCredentials creds{credentials_.access_key_id, credentials_.secret_access_key,
                                   credentials_.session_token};
-    signers::SigV4Params params;
-    params.region = config_.region;
-    params.service = "s3";
-    params.time = std::chrono::system_clock::now();
-    params.payload_hash = std::string(payload_hash_hex);
-    RETURN_IF_ERROR(signers::SignRequest(req, creds, params));
+    RETURN_IF_ERROR(signers::SignRequest(
+        req, creds, signers::S3Params(config_.region, std::string(payload_hash_hex))));
   }
   return client_.Do(req, sink, cancel);
 }

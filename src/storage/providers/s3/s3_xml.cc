@@ -20,13 +20,16 @@ Status Bad(std::string_view doc, std::string_view what) {
   return Status::Corruption("S3 " + std::string(doc) + ": " + std::string(what));
 }
 
-Result<const XMLElement*> Root(XMLDocument& doc, std::string_view xml, const char* name) {
+// `alias` is another root name some servers use (moto: ListPartsResponse).
+Result<const XMLElement*> Root(XMLDocument& doc, std::string_view xml, const char* name,
+                               const char* alias = nullptr) {
   if (xml.size() > kMaxDocument) return Bad(name, "answer is too large");
   if (doc.Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS) {
     return Bad(name, std::string("malformed XML (") + doc.ErrorName() + ")");
   }
   const XMLElement* root = doc.RootElement();
-  if (root == nullptr || std::string_view(root->Name()) != name) {
+  if (root == nullptr || (std::string_view(root->Name()) != name &&
+                          (alias == nullptr || std::string_view(root->Name()) != alias))) {
     return Bad(name, std::string("expected <") + name + "> as the root element");
   }
   return root;
@@ -118,7 +121,7 @@ Result<std::string> ParseInitiateMultipartUpload(std::string_view xml) {
 Result<PartsPage> ParseListParts(std::string_view xml) {
   constexpr const char* kDoc = "ListPartsResult";
   XMLDocument doc;
-  ASSIGN_OR_RETURN(const XMLElement* root, Root(doc, xml, kDoc));
+  ASSIGN_OR_RETURN(const XMLElement* root, Root(doc, xml, kDoc, "ListPartsResponse"));
   PartsPage page;
   ASSIGN_OR_RETURN(page.truncated, Flag(root, "IsTruncated", kDoc));
   for (const XMLElement* p = root->FirstChildElement("Part"); p != nullptr;
@@ -174,7 +177,9 @@ Result<std::optional<S3Error>> ParseCompleteMultipartUpload(std::string_view xml
     return Bad("CompleteMultipartUploadResult", "malformed XML");
   }
   std::string_view name = doc.RootElement()->Name();
-  if (name == "CompleteMultipartUploadResult") return std::optional<S3Error>();
+  if (name == "CompleteMultipartUploadResult" || name == "CompleteMultipartUploadResponse") {
+    return std::optional<S3Error>();  // moto uses the second name
+  }
   if (name == "Error") {
     ASSIGN_OR_RETURN(S3Error e, ParseError(xml));
     return std::optional<S3Error>(std::move(e));
