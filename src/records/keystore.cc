@@ -17,11 +17,11 @@ namespace {
 constexpr uint8_t kWrapFormat = 1;
 constexpr size_t kWrappedSize = 1 + 12 + 32 + kAeadTagSize;
 
-Pseudonym TruncatedHmac(const Key256& key, std::string_view label, std::string_view id) {
+Pseudonym TruncatedHmac(const Hmac& mac, std::string_view label, std::string_view id) {
   Bytes msg(label.begin(), label.end());
   msg.push_back(0);
   msg.insert(msg.end(), id.begin(), id.end());
-  Hash256 h = HmacSha256(key, msg);
+  Hash256 h = mac.Compute(msg);
   Pseudonym p;
   std::memcpy(p.data(), h.data(), p.size());
   SecureWipe(h.data(), h.size());
@@ -76,7 +76,8 @@ std::unique_ptr<Keystore> Keystore::FromMasterKey(const Key256& master) {
 
 Keystore::Keystore(const Key256& master)
     : wrap_key_(DeriveKey(master, "custos/records/subject-wrap/v1", {})),
-      pseudonym_key_(DeriveKey(master, "custos/records/pseudonym/v1", {})) {}
+      pseudonym_key_(DeriveKey(master, "custos/records/pseudonym/v1", {})),
+      pseudonym_hmac_(pseudonym_key_) {}
 
 Keystore::~Keystore() {
   SecureWipe(wrap_key_.data(), wrap_key_.size());
@@ -85,11 +86,11 @@ Keystore::~Keystore() {
 }
 
 Pseudonym Keystore::SubjectPseudonym(std::string_view subject_id) const {
-  return TruncatedHmac(pseudonym_key_, "subject", subject_id);
+  return TruncatedHmac(pseudonym_hmac_, "subject", subject_id);
 }
 
 Pseudonym Keystore::ActorPseudonym(std::string_view actor_id) const {
-  return TruncatedHmac(pseudonym_key_, "actor", actor_id);
+  return TruncatedHmac(pseudonym_hmac_, "actor", actor_id);
 }
 
 Key256 Keystore::NewSubjectKey() {

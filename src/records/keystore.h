@@ -32,6 +32,7 @@
 
 #include "base/result.h"
 #include "crypto/aead.h"
+#include "crypto/hash.h"
 #include "records/leaf.h"
 
 namespace custos::records {
@@ -75,6 +76,7 @@ class Keystore {
 
   Key256 wrap_key_;
   Key256 pseudonym_key_;
+  Hmac pseudonym_hmac_;  // keyed once with pseudonym_key_
   mutable std::mutex mu_;
   std::unordered_map<std::string, Key256> cache_;
   std::unordered_set<std::string> forgotten_;

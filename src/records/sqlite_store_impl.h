@@ -15,6 +15,7 @@
 #include "records/model/formats.h"
 #include "records/model/schema.h"
 #include "records/model/validate.h"
+#include "records/sqlite_checkpointer.h"
 #include "records/sqlite_reader_pool.h"
 #include "records/sqlite_store.h"
 #include "records/sqlite_writer.h"
@@ -130,6 +131,7 @@ class SqliteStore final : public RecordsStore {
   std::map<std::string_view, std::vector<ReverseRef>> reverse_refs_;
   std::mutex listener_mu_;
   CommitListener listener_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // outlives the writer
   std::unique_ptr<GroupCommitWriter> writer_;  // last: stopped first
 };
 
