@@ -132,3 +132,30 @@ TEST(LeafTest, Json) {
 
 }  // namespace
 }  // namespace custos::records
+
+namespace custos::records {
+namespace {
+
+// The worked example in docs/audit-log.md §1.
+TEST(LeafTest, DocumentedExample) {
+  Leaf l;
+  l.seq = 1;
+  l.time_micros = 1767225600000000ull;
+  l.event = EventType::kCreate;
+  l.entity = "employer";
+  l.record_id = "01JDXR5Q6Z3KQ8W1V2B3N4M5P6";
+  l.record_version = 1;
+  l.actor_role = "registrar";
+  Bytes b = EncodeLeaf(l);
+  ASSERT_EQ(b.size(), 176u);
+  const Bytes head = {0x01, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 0x06, 0x47, 0x48, 0x46, 0x20, 0x40,
+                      0x00, 0x01, 0x08, 'e', 'm', 'p', 'l', 'o', 'y', 'e', 'r', 0x1A};
+  EXPECT_EQ(Bytes(b.begin(), b.begin() + head.size()), head);
+  const size_t version_at = 20 + 8 + 26;
+  EXPECT_EQ(b[version_at + 7], 1);
+  EXPECT_EQ(b[version_at + 8], 9);  // role length
+  EXPECT_EQ(Bytes(b.end() - 40, b.end()), Bytes(40, 0));  // prev_seq and prev_leaf_hash
+}
+
+}  // namespace
+}  // namespace custos::records
