@@ -31,6 +31,10 @@ class Checkpointer {
   Checkpointer& operator=(const Checkpointer&) = delete;
 
   void Attach(Connection& writer);
+  // Asks for a TRUNCATE checkpoint soon (after an erasure: the erased rows'
+  // old pages leave the WAL). It waits for readers on its own thread, never
+  // on the writer's.
+  void RequestTruncate();
   uint64_t checkpoints() const;
 
  private:
@@ -44,6 +48,7 @@ class Checkpointer {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool wanted_ = false;
+  bool truncate_ = false;
   bool stop_ = false;
   uint64_t checkpoints_ = 0;
   std::thread thread_;

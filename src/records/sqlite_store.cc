@@ -91,6 +91,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& data_d
   hooks.on_commit = [self](const WriteTxn& txn) {
     for (const auto& [id, key] : txn.new_keys) self->keystore_->RememberKey(id, key);
     for (const std::string& id : txn.destroyed) self->keystore_->ForgetKey(id);
+    if (txn.checkpoint_after_commit) self->checkpointer_->RequestTruncate();
   };
   hooks.on_entries = [self](std::span<const CommittedEntry> entries) {
     CommitListener listener;

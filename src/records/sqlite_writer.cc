@@ -142,11 +142,6 @@ void GroupCommitWriter::ProcessGroup(std::vector<Op>& group) {
     writes_ += ok_count;
   }
   for (size_t i = 0; i < group.size(); ++i) group[i].done.set_value(results[i]);
-  if (txn.checkpoint_after_commit) {
-    // Erasure: push the erased rows out of the WAL now instead of leaving
-    // them there until the next automatic checkpoint.
-    (void)conn_->Exec("PRAGMA wal_checkpoint(TRUNCATE)", "checkpoint");
-  }
   if (!txn.entries.empty() && hooks_.on_entries) hooks_.on_entries(txn.entries);
 }
 

@@ -41,7 +41,7 @@ struct WriteTxn {
   std::vector<CommittedEntry> entries;    // appended this group, in seq order
   std::vector<std::pair<std::string, Key256>> new_keys;  // subject keys created
   std::vector<std::string> destroyed;     // subject keys destroyed
-  bool checkpoint_after_commit = false;   // erasure: truncate the WAL afterwards
+  bool checkpoint_after_commit = false;   // erasure: truncate the WAL soon after
 };
 
 using Mutation = std::function<Status(WriteTxn&)>;

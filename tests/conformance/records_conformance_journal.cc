@@ -1,6 +1,8 @@
 // RecordsStore conformance: the journal (one entry per write, leaves,
 // payloads, commitments, access logging, erasure), group commit under
 // concurrency, and persistence. See records_conformance.h.
+#include <sys/resource.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +23,15 @@ bool WaitFor(Pred pred) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return pred();
+}
+
+// Process CPU time (user + system), in seconds: a throughput figure that
+// does not depend on how busy the machine is.
+double CpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto secs = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
+  return secs(ru.ru_utime) + secs(ru.ru_stime);
 }
 
 bool Contains(ByteView haystack, std::string_view needle) {
@@ -302,6 +313,7 @@ TEST_P(RecordsConformanceTest, ConcurrentWritersShareCommits) {
   std::atomic<int> failures{0};
   const nlohmann::json body = Body("attendance", g);
   auto t0 = std::chrono::steady_clock::now();
+  double cpu0 = CpuSeconds();
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -317,14 +329,16 @@ TEST_P(RecordsConformanceTest, ConcurrentWritersShareCommits) {
   }
   for (auto& th : threads) th.join();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double cpu = CpuSeconds() - cpu0;
   const StoreStats s1 = store().Stats();
   const uint64_t writes = s1.writes - s0.writes;
   const uint64_t commits = s1.commits - s0.commits;
   std::printf("[ INFO     ] %s: %d threads, %llu durable audited creates in %.3f s = %.0f/s, "
-              "%llu commits (%.1f writes per commit)\n",
+              "%llu commits (%.1f writes per commit), %.0f us CPU per write\n",
               GetParam().name.c_str(), kThreads, static_cast<unsigned long long>(writes), secs,
               static_cast<double>(writes) / secs, static_cast<unsigned long long>(commits),
-              static_cast<double>(writes) / static_cast<double>(commits ? commits : 1));
+              static_cast<double>(writes) / static_cast<double>(commits ? commits : 1),
+              cpu * 1e6 / static_cast<double>(writes ? writes : 1));
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(writes, static_cast<uint64_t>(kThreads * kPerThread));
   EXPECT_LT(commits, writes);  // group commit: writes shared transactions
@@ -337,12 +351,15 @@ TEST_P(RecordsConformanceTest, ConcurrentWritersShareCommits) {
   // cost per write without waiting for the disk).
   std::vector<ImportRow> rows(kThreads * kPerThread, ImportRow{1, body});
   t0 = std::chrono::steady_clock::now();
+  cpu0 = CpuSeconds();
   auto imported = store().ImportBatch(registrar_, "attendance", rows);
   secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  cpu = CpuSeconds() - cpu0;
   ASSERT_TRUE(imported.ok()) << imported.status().ToString();
-  std::printf("[ INFO     ] %s: one batch of %zu audited creates in %.3f s = %.0f/s\n",
-              GetParam().name.c_str(), rows.size(), secs,
-              static_cast<double>(rows.size()) / secs);
+  std::printf("[ INFO     ] %s: one batch of %zu audited creates in %.3f s = %.0f/s, "
+              "%.0f us CPU per write\n",
+              GetParam().name.c_str(), rows.size(), secs, static_cast<double>(rows.size()) / secs,
+              cpu * 1e6 / static_cast<double>(rows.size()));
   const uint64_t final_seq = store().LastSeq();
 
   Reopen();
