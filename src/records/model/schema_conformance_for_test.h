@@ -6,11 +6,11 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "records/model/formats.h"
+#include "records/model/pattern.h"
 
 namespace custos::records::testing_util {
 
@@ -46,8 +46,7 @@ inline std::vector<std::string> SchemaViolations(const nlohmann::json& schema,
       const size_t n = Utf8Length(s).value_or(0);
       if (p.contains("minLength") && n < p["minLength"].get<size_t>()) out.push_back(k + ": short");
       if (p.contains("maxLength") && n > p["maxLength"].get<size_t>()) out.push_back(k + ": long");
-      if (p.contains("pattern") &&
-          !std::regex_search(s, std::regex(p["pattern"].get<std::string>()))) {
+      if (p.contains("pattern") && !MatchesPattern(p["pattern"].get<std::string>(), s)) {
         out.push_back(k + ": pattern");
       }
       if (p.contains("enum")) {

@@ -2,12 +2,10 @@
 
 #include <cmath>
 #include <cstdint>
-#include <map>
-#include <mutex>
-#include <regex>
 #include <string_view>
 
 #include "records/model/formats.h"
+#include "records/model/pattern.h"
 
 namespace custos::records {
 namespace {
@@ -15,27 +13,6 @@ namespace {
 using nlohmann::json;
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
-
-// Compiled patterns, built once per distinct pattern text. The table's
-// patterns are static strings, so keys stay valid; std::regex matching on a
-// const object is safe from several threads.
-const std::regex& CompiledPattern(std::string_view pattern) {
-  static std::mutex mu;
-  static std::map<std::string, std::regex, std::less<>> cache;
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(pattern);
-  if (it == cache.end()) {
-    it =
-        cache
-            .emplace(std::string(pattern), std::regex(std::string(pattern), std::regex::ECMAScript))
-            .first;
-  }
-  return it->second;
-}
-
-bool MatchesPattern(std::string_view pattern, const std::string& value) {
-  return std::regex_match(value, CompiledPattern(pattern));
-}
 
 // A bound as written in a message: "100", "0.5".
 std::string FormatBound(double v) {
