@@ -103,10 +103,11 @@ RetryBackend::RetryBackend(std::unique_ptr<Backend> inner, RetryOptions options)
 
 Clock::Duration RetryBackend::JitteredDelay(int attempt) {
   const Clock::Duration base = options_.base_delay;
+  if (base.count() <= 0) return Clock::Duration::zero();
   const Clock::Duration cap_max = options_.max_delay;
   Clock::Duration cap = cap_max;
   const int shift = std::min(attempt - 1, 40);
-  if (base.count() > 0 && base.count() <= (cap_max.count() >> shift)) cap = base * (1LL << shift);
+  if (base.count() <= (cap_max.count() >> shift)) cap = base * (1LL << shift);
   if (cap.count() <= 0) return Clock::Duration::zero();
   std::uniform_int_distribution<Clock::Duration::rep> dist(0, cap.count());
   std::lock_guard<std::mutex> lock(rng_mu_);
@@ -198,8 +199,7 @@ Status RetryBackend::Remove(const std::string& name) {
     Status st = inner().Remove(name);
     if (st.ok()) return st;
     if (st.IsNotFound() && outcome_unknown) {
-      return st.WithContext("remove " + name + ": not found after " +
-                            std::to_string(a.attempts()) +
+      return st.WithContext("remove " + name + ": not found after " + std::to_string(a.attempts()) +
                             " attempts (an earlier one whose answer was lost may have removed it)");
     }
     if (st.IsRetryable()) outcome_unknown = true;

@@ -38,7 +38,8 @@
 //   consumers idempotent); a Retryable error that reached the consumer
 //   through the Reader is retried like any other.
 // - List delivers each name at most once per call: a retried listing skips
-//   the names that an earlier attempt already passed to the callback.
+//   the names that an earlier attempt already passed to the callback (the
+//   names delivered are kept in memory for the duration of the call).
 // - Remove: NotFound stays NotFound (the contract's answer for a missing
 //   object). When an earlier attempt ended Retryable, its outcome is unknown
 //   and it may have been the one that removed the object; the message then
