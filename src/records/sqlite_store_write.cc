@@ -98,6 +98,14 @@ Result<std::string> SqliteStore::ResolveReferences(WriteTxn& txn, const EntitySc
     if (f.name == schema.subject.field) subject = row->subject_id;
     refs.push_back(Ref{f.name, std::move(row->subject_id)});
   }
+  // Evidence points at a stored document by its content address.
+  if (auto doc = record.find("document_sha256"); doc != record.end() && doc->is_string()) {
+    auto path = documents_.PathOf(doc->get_ref<const std::string&>());
+    if (!path.ok() || !PathExists(*path)) {
+      return Status::InvalidArgument(
+          "field \"document_sha256\": no stored document with this hash (put it first)");
+    }
+  }
   if (subject.empty()) {
     return Status::InvalidArgument("field \"" + std::string(schema.subject.field) +
                                    "\": required to find the trainee the record belongs to");

@@ -19,7 +19,8 @@
 // - Errors (messages name entity, id, field or line, never a value):
 //     InvalidArgument  unknown entity, invalid body, unknown filter field, a
 //                      reference to a record that does not exist (names the
-//                      field), deleting a record others still reference,
+//                      field), evidence whose document_sha256 names no
+//                      document stored with PutDocument, deleting a record others still reference,
 //                      moving a record to another trainee, bad cursor;
 //     NotFound         the record (or document) does not exist;
 //     AlreadyExists    optimistic-concurrency conflict: expected_version is

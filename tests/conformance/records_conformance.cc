@@ -76,6 +76,10 @@ nlohmann::json RecordsConformanceTest::Body(std::string_view entity, const Graph
 
 RecordsConformanceTest::Graph RecordsConformanceTest::MakeGraph(const std::string& tag) {
   Graph g;
+  // The model's example evidence names the document whose content is "test".
+  auto doc = store().PutDocument(AsBytes("test"));
+  EXPECT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ(Body("evidence", g)["document_sha256"], *doc);
   auto create = [&](std::string_view entity, Record& out) {
     nlohmann::json body = Body(entity, g);
     if (entity == "trainee" && !tag.empty()) body["family_name"] = "Example" + tag;
@@ -221,6 +225,9 @@ TEST_P(RecordsConformanceTest, ReferencesAreChecked) {
   nlohmann::json as = Body("assessment", g);
   as["enrollment_id"] = g.trainee.id;  // an id, but of another entity
   expect_field_error(store().Create(registrar_, "assessment", as), "enrollment_id");
+  nlohmann::json evd = Body("evidence", g);
+  evd["document_sha256"] = std::string(64, 'e');
+  expect_field_error(store().Create(registrar_, "evidence", evd), "document_sha256");
   nlohmann::json tr = Body("trainee", g);
   tr["employer_id"] = "missing-employer";
   expect_field_error(store().Create(registrar_, "trainee", tr), "employer_id");
