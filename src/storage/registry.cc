@@ -10,6 +10,7 @@
 
 #include "storage/providers/local/local_backend.h"
 #include "storage/providers/memory/memory_backend.h"
+#include "storage/providers/s3/s3_backend.h"
 
 namespace custos {
 namespace {
@@ -104,6 +105,7 @@ struct Provider {
 constexpr std::array kProviders = {
     Provider{"file", OpenFile},
     Provider{"mem", OpenMemory},
+    Provider{"s3", s3::OpenS3Backend},
 };
 
 bool IsSecretParam(std::string_view name) {

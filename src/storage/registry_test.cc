@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 namespace custos {
@@ -51,15 +52,31 @@ TEST(OpenBackend, MemoryIsFreshEachTime) {
 }
 
 TEST(OpenBackend, RejectsUnknownSchemesAndEmpty) {
-  auto s3 = OpenBackend("s3://bucket/prefix");
-  EXPECT_EQ(s3.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(s3.status().message().find("unsupported storage address scheme 's3'"),
+  auto gopher = OpenBackend("gopher://host/prefix");
+  EXPECT_EQ(gopher.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(gopher.status().message().find("unsupported storage address scheme 'gopher'"),
             std::string::npos)
-      << s3.status().ToString();
+      << gopher.status().ToString();
   auto sftp = OpenBackend("SFTP://user:pw@host/x");
   EXPECT_NE(sftp.status().message().find("'sftp'"), std::string::npos);
   EXPECT_EQ(sftp.status().message().find("pw"), std::string::npos);
   EXPECT_EQ(OpenBackend("").status().code(), Code::kInvalidArgument);
+}
+
+TEST(OpenBackend, S3) {
+  setenv("AWS_ACCESS_KEY_ID", "AKIAREGISTRYTEST0000", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "registry-test-secret", 1);
+  auto b = OpenBackend("s3://my-bucket/vault?region=eu-west-1&object_lock=governance");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ((*b)->Location(), "s3://my-bucket/vault");
+  EXPECT_TRUE((*b)->Properties().object_lock);
+  EXPECT_TRUE((*b)->Properties().server_checksums);
+  auto moto = OpenBackend("S3://my-bucket/v?profile=generic&endpoint=http://127.0.0.1:9");
+  ASSERT_TRUE(moto.ok()) << moto.status().ToString();
+  EXPECT_EQ((*moto)->Location().find("registry-test-secret"), std::string::npos);
+  EXPECT_EQ(OpenBackend("s3://my-bucket/v?unknown=1").status().code(), Code::kInvalidArgument);
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
 }
 
 TEST(RedactUrl, UserinfoPassword) {
