@@ -84,5 +84,6 @@ void RegisterUnlock(CLI::App&, GlobalOptions&, int&);
 void RegisterVersion(CLI::App&, GlobalOptions&, int&);
 void RegisterDest(CLI::App&, GlobalOptions&, int&);
 void RegisterRds(CLI::App&, GlobalOptions&, int&);
+void RegisterAudit(CLI::App&, GlobalOptions&, int&);
 
 }  // namespace custos::cli

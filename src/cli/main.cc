@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   for (Register r : {RegisterInit, RegisterBackup, RegisterSnapshots, RegisterLs, RegisterRestore,
                      RegisterCheck, RegisterForget, RegisterPrune, RegisterKey, RegisterStats,
-                     RegisterDiff, RegisterUnlock, RegisterVersion, RegisterDest, RegisterRds}) {
+                     RegisterDiff, RegisterUnlock, RegisterVersion, RegisterDest, RegisterRds, RegisterAudit}) {
     r(app, g, exit_code);
   }
   try {
