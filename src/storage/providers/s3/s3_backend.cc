@@ -299,20 +299,26 @@ Status S3Backend::Create() {
   http::Headers h;
   if (!c.lock_mode.empty()) h.emplace_back("x-amz-bucket-object-lock-enabled", "true");
   const std::string body = c.region == "us-east-1" ? "" : BuildCreateBucket(c.region);
-  auto created = requester_.SendSmall("PUT", c.BucketUrl(), h, body, "CreateBucket");
+  h.emplace_back("Content-Type", "application/xml");
+  BufferSource src(AsBytes(body));
+  ASSIGN_OR_RETURN(http::Response resp,
+                   requester_.Send("PUT", c.BucketUrl(), h, body.empty() ? nullptr : &src,
+                                   ToHex(Sha256(AsBytes(body)))));
+  Status created = ClassifyS3Response(resp, "CreateBucket", c.bucket);
   if (!created.ok()) {
-    const std::string& msg = created.status().message();
-    if (msg.find("(BucketAlreadyOwnedByYou)") != std::string::npos) {
+    std::string code;
+    if (auto err = ParseError(resp.body); err.ok()) code = err->code;
+    if (code == "BucketAlreadyOwnedByYou") {
       // ours already
-    } else if (msg.find("(BucketAlreadyExists)") != std::string::npos) {
+    } else if (code == "BucketAlreadyExists") {
       return Status::PermissionDenied("S3 CreateBucket: the bucket name '" + c.bucket +
                                       "' is taken by another account");
-    } else if (created.status().code() == Code::kPermissionDenied) {
+    } else if (created.code() == Code::kPermissionDenied) {
       // The key may lack s3:CreateBucket on a bucket that exists already.
       auto head = requester_.Send("HEAD", c.BucketUrl(), {}, nullptr, kEmptySha256Hex);
-      if (!head.ok() || head->status != 200) return created.status();
+      if (!head.ok() || head->status != 200) return created;
     } else {
-      return created.status();
+      return created;
     }
   }
   return ApplyBucketSettings();
