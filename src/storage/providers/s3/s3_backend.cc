@@ -226,7 +226,18 @@ Result<ObjectInfo> S3Backend::Stat(const std::string& name) {
   const std::string key = config().Key(name);
   ASSIGN_OR_RETURN(http::Response resp, requester_.Send("HEAD", config().ObjectUrl(key), {},
                                                         nullptr, kEmptySha256Hex));
+  if (resp.status == 404 && !bucket_seen_.load(std::memory_order_relaxed)) {
+    // A HEAD answer has no body to tell a missing key from a missing bucket.
+    ASSIGN_OR_RETURN(http::Response bucket, requester_.Send("HEAD", config().BucketUrl(), {},
+                                                            nullptr, kEmptySha256Hex));
+    if (bucket.status == 404) {
+      return Status::NotFound("S3 HEAD " + key + ": the bucket '" + config().bucket +
+                              "' does not exist");
+    }
+    if (bucket.status / 100 == 2) bucket_seen_.store(true, std::memory_order_relaxed);
+  }
   RETURN_IF_ERROR(ClassifyS3Response(resp, "HEAD " + key, config().bucket));
+  bucket_seen_.store(true, std::memory_order_relaxed);
   auto size = ContentLength(resp);
   if (!size) return Status::Corruption("S3 HEAD " + key + ": no valid Content-Length");
   return ObjectInfo{name, *size};

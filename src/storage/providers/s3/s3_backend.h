@@ -22,6 +22,7 @@
 // - Errors are classified as in s3_errors.h; the backend never retries.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -59,6 +60,7 @@ class S3Backend : public Backend {
   S3Requester requester_;
   BackendProperties properties_;
   MultipartStats stats_;
+  std::atomic<bool> bucket_seen_{false};  // some answer proved the bucket exists
 };
 
 // The registry's factory: parses the address, loads credentials (never

@@ -109,6 +109,11 @@ TEST_F(MotoTest, MissingBucketSaysSo) {
   EXPECT_NE(got.status().message().find("bucket '" + bucket_ + "' does not exist"),
             std::string::npos)
       << got.status().ToString();
+  auto stat = b->Stat("config");
+  EXPECT_EQ(stat.status().code(), Code::kNotFound);
+  EXPECT_NE(stat.status().message().find("does not exist"), std::string::npos)
+      << stat.status().ToString();
+  EXPECT_EQ(b->Remove("config").code(), Code::kNotFound);
   Status list = b->List("", [](const ObjectInfo&) { return Status::OK(); });
   EXPECT_EQ(list.code(), Code::kNotFound);
   EXPECT_NE(list.message().find("does not exist"), std::string::npos);
