@@ -7,12 +7,11 @@
 // CUSTOS_RECORDS_CRASH_CHILD=<dir> (fork without exec would copy a
 // multi-threaded process).
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>

@@ -23,8 +23,7 @@ bool IsLowerHex64(std::string_view s) {
 
 }  // namespace
 
-DocumentStore::DocumentStore(std::string data_dir)
-    : root_(JoinPath(data_dir, "documents")) {}
+DocumentStore::DocumentStore(std::string data_dir) : root_(JoinPath(data_dir, "documents")) {}
 
 Result<std::string> DocumentStore::PathOf(std::string_view sha256_hex) const {
   if (!IsLowerHex64(sha256_hex)) {

@@ -1,7 +1,6 @@
 #include "records/journal.h"
 
 #include <cstring>
-
 #include <nlohmann/json.hpp>
 
 #include "base/random.h"

@@ -68,7 +68,7 @@ struct JournalEntry {
   uint64_t seq = 0;
   Bytes leaf;
   Hash256 leaf_hash{};
-  Bytes payload;  // sealed
+  Bytes payload;           // sealed
   std::string subject_id;  // internal: which key opens the payload
   std::string entity;
   std::string record_id;

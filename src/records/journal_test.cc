@@ -66,10 +66,11 @@ TEST(JournalPayloadTest, SealBindsKeySeqAndLeafHash) {
 }
 
 TEST(JournalPayloadTest, RejectsMalformedJson) {
-  for (const char* bad : {"", "[]", "{}", R"({"v":2})",
-                          R"({"v":1,"actor":"a","before":null,"after":null,"salt":"AA==","reason":null})",
-                          R"({"v":1,"actor":1,"before":null,"after":null,"salt":"","reason":null})",
-                          R"({"v":1,"actor":"a","before":5,"after":null,"salt":"","reason":null})"}) {
+  for (const char* bad :
+       {"", "[]", "{}", R"({"v":2})",
+        R"({"v":1,"actor":"a","before":null,"after":null,"salt":"AA==","reason":null})",
+        R"({"v":1,"actor":1,"before":null,"after":null,"salt":"","reason":null})",
+        R"({"v":1,"actor":"a","before":5,"after":null,"salt":"","reason":null})"}) {
     EXPECT_TRUE(DecodePayloadJson(bad).status().IsCorruption()) << bad;
   }
 }

@@ -20,11 +20,10 @@
 
 #include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "base/bytes.h"
 #include "base/result.h"
@@ -58,15 +57,15 @@ struct Leaf {
   uint64_t seq = 0;          // journal position, >= 1
   uint64_t time_micros = 0;  // system time of the commit, unix microseconds UTC
   EventType event = EventType::kCreate;
-  std::string entity;         // [a-z][a-z0-9_-]{0,31}: "trainee", "subject", ...
-  std::string record_id;      // [A-Za-z0-9_-]{0,64}; random, never personal data
+  std::string entity;           // [a-z][a-z0-9_-]{0,31}: "trainee", "subject", ...
+  std::string record_id;        // [A-Za-z0-9_-]{0,64}; random, never personal data
   uint64_t record_version = 0;  // the record's version after the event (0: none)
-  std::string actor_role;     // [a-z][a-z0-9_-]{0,31}: "registrar", "system", ...
-  Pseudonym actor{};          // HMAC of the actor id under the pseudonym key
-  Pseudonym subject{};        // HMAC of the subject id under the pseudonym key
-  Hash256 commitment{};       // SHA-256(salt || after-image bytes)
-  uint64_t prev_seq = 0;      // seq of this record's previous entry, 0 if none
-  Hash256 prev_leaf_hash{};   // that entry's leaf hash, zeros if none
+  std::string actor_role;       // [a-z][a-z0-9_-]{0,31}: "registrar", "system", ...
+  Pseudonym actor{};            // HMAC of the actor id under the pseudonym key
+  Pseudonym subject{};          // HMAC of the subject id under the pseudonym key
+  Hash256 commitment{};         // SHA-256(salt || after-image bytes)
+  uint64_t prev_seq = 0;        // seq of this record's previous entry, 0 if none
+  Hash256 prev_leaf_hash{};     // that entry's leaf hash, zeros if none
 
   bool operator==(const Leaf&) const = default;
 };

@@ -36,8 +36,8 @@ TEST(LeafTest, RoundTripAndLayout) {
   // Every byte at the offset docs/audit-log.md gives.
   ASSERT_EQ(b.size(), 1u + 8 + 8 + 1 + 1 + 10 + 1 + 26 + 8 + 1 + 9 + 16 + 16 + 32 + 8 + 32);
   EXPECT_EQ(b[0], 1);
-  EXPECT_EQ(b[8], 42);  // seq, big-endian
-  EXPECT_EQ(b[17], 2);  // event: update
+  EXPECT_EQ(b[8], 42);   // seq, big-endian
+  EXPECT_EQ(b[17], 2);   // event: update
   EXPECT_EQ(b[18], 10);  // entity length
   EXPECT_EQ(std::string(b.begin() + 19, b.begin() + 29), "assessment");
   EXPECT_EQ(b[29], 26);
@@ -100,7 +100,8 @@ TEST(LeafTest, RandomMutationsNeverCrash) {
   for (int i = 0; i < 20000; ++i) {
     Bytes b = good;
     int flips = 1 + static_cast<int>(RandomU64() % 4);
-    for (int k = 0; k < flips; ++k) b[RandomU64() % b.size()] ^= static_cast<uint8_t>(1 + RandomU64() % 255);
+    for (int k = 0; k < flips; ++k)
+      b[RandomU64() % b.size()] ^= static_cast<uint8_t>(1 + RandomU64() % 255);
     if (RandomU64() % 8 == 0) b.resize(RandomU64() % (b.size() + 1));
     auto d = DecodeLeaf(b);
     if (d.ok()) {
@@ -148,12 +149,13 @@ TEST(LeafTest, DocumentedExample) {
   l.actor_role = "registrar";
   Bytes b = EncodeLeaf(l);
   ASSERT_EQ(b.size(), 176u);
-  const Bytes head = {0x01, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 0x06, 0x47, 0x48, 0x46, 0x20, 0x40,
-                      0x00, 0x01, 0x08, 'e', 'm', 'p', 'l', 'o', 'y', 'e', 'r', 0x1A};
+  const Bytes head = {0x01, 0,    0,    0,    0,    0,    0,    0,    0x01, 0x00,
+                      0x06, 0x47, 0x48, 0x46, 0x20, 0x40, 0x00, 0x01, 0x08, 'e',
+                      'm',  'p',  'l',  'o',  'y',  'e',  'r',  0x1A};
   EXPECT_EQ(Bytes(b.begin(), b.begin() + head.size()), head);
   const size_t version_at = 20 + 8 + 26;
   EXPECT_EQ(b[version_at + 7], 1);
-  EXPECT_EQ(b[version_at + 8], 9);  // role length
+  EXPECT_EQ(b[version_at + 8], 9);                        // role length
   EXPECT_EQ(Bytes(b.end() - 40, b.end()), Bytes(40, 0));  // prev_seq and prev_leaf_hash
 }
 

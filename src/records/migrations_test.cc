@@ -1,11 +1,10 @@
-#include "records/sqlite_migrations.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "base/random.h"
 #include "records/sqlite_db.h"
+#include "records/sqlite_migrations.h"
 
 namespace custos::records {
 namespace {
@@ -40,8 +39,9 @@ TEST(MigrationsTest, EmbeddedMigrationsApplyOnceInOrder) {
   EXPECT_EQ(*n, 0);
   EXPECT_EQ(Count(*conn, "SELECT COUNT(*) FROM schema_migrations"),
             static_cast<int64_t>(EmbeddedMigrations().size()));
-  EXPECT_EQ(Count(*conn, "SELECT COUNT(*) FROM sqlite_master WHERE name IN"
-                         " ('records','journal','subjects')"),
+  EXPECT_EQ(Count(*conn,
+                  "SELECT COUNT(*) FROM sqlite_master WHERE name IN"
+                  " ('records','journal','subjects')"),
             3);
 }
 

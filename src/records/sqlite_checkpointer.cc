@@ -3,7 +3,7 @@
 namespace custos::records {
 
 Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& db_path,
-                                                         int wal_pages) {
+                                                          int wal_pages) {
   ConnectionOptions o;
   o.synchronous_full = true;
   // A TRUNCATE checkpoint holds new writers back while it waits for

@@ -35,8 +35,7 @@ Status SqliteStatus(int rc, sqlite3* db, std::string_view what);
 // A prepared statement borrowed from a Connection's cache.
 class StmtLease {
  public:
-  StmtLease(sqlite3_stmt* stmt, sqlite3* db, bool owned)
-      : stmt_(stmt), db_(db), owned_(owned) {}
+  StmtLease(sqlite3_stmt* stmt, sqlite3* db, bool owned) : stmt_(stmt), db_(db), owned_(owned) {}
   StmtLease(StmtLease&& o) noexcept : stmt_(o.stmt_), db_(o.db_), owned_(o.owned_) {
     o.stmt_ = nullptr;
   }

@@ -81,9 +81,9 @@ Result<uint64_t> SqliteStore::AppendEntry(WriteTxn& txn, const EntryInput& in) {
   leaf.commitment = PayloadCommitment(payload);
 
   if (!in.record_id.empty()) {
-    ASSIGN_OR_RETURN(StmtLease st, txn.conn.Prepare(
-                                       "SELECT seq, leaf_hash FROM journal WHERE entity = ? AND"
-                                       " record_id = ? ORDER BY seq DESC LIMIT 1"));
+    ASSIGN_OR_RETURN(StmtLease st,
+                     txn.conn.Prepare("SELECT seq, leaf_hash FROM journal WHERE entity = ? AND"
+                                      " record_id = ? ORDER BY seq DESC LIMIT 1"));
     st.BindTextStatic(1, in.entity);
     st.BindTextStatic(2, in.record_id);
     ASSIGN_OR_RETURN(bool row, st.Step("read previous journal entry"));
@@ -100,10 +100,10 @@ Result<uint64_t> SqliteStore::AppendEntry(WriteTxn& txn, const EntryInput& in) {
   Bytes sealed = SealPayload(key, leaf.seq, leaf_hash, payload);
   SecureWipe(key.data(), key.size());
 
-  ASSIGN_OR_RETURN(StmtLease ins, txn.conn.Prepare(
-                                      "INSERT INTO journal(seq, leaf, leaf_hash, payload,"
-                                      " subject_id, entity, record_id, time)"
-                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  ASSIGN_OR_RETURN(StmtLease ins,
+                   txn.conn.Prepare("INSERT INTO journal(seq, leaf, leaf_hash, payload,"
+                                    " subject_id, entity, record_id, time)"
+                                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
   ins.BindInt(1, static_cast<int64_t>(leaf.seq));
   ins.BindBlobStatic(2, leaf_bytes);
   ins.BindBlobStatic(3, leaf_hash);

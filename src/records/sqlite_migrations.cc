@@ -13,11 +13,11 @@ namespace custos::records {
 std::span<const Migration> EmbeddedMigrations() { return kEmbeddedMigrations; }
 
 Result<int> ApplyMigrations(Connection& conn, std::span<const Migration> migrations) {
-  RETURN_IF_ERROR(conn.Exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      " version INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL,"
-      " applied_at INTEGER NOT NULL)",
-      "create schema_migrations"));
+  RETURN_IF_ERROR(
+      conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL,"
+                " applied_at INTEGER NOT NULL)",
+                "create schema_migrations"));
   std::map<int64_t, std::string> applied;  // version -> sha256 hex
   {
     ASSIGN_OR_RETURN(StmtLease st,

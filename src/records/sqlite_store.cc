@@ -83,9 +83,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& data_d
   ASSIGN_OR_RETURN(std::unique_ptr<Checkpointer> checkpointer, Checkpointer::Start(db_path, 4000));
   checkpointer->Attach(*conn);
 
-  std::unique_ptr<SqliteStore> store(new SqliteStore(data_dir, std::move(lock),
-                                                     std::move(keystore),
-                                                     options.reader_connections));
+  std::unique_ptr<SqliteStore> store(
+      new SqliteStore(data_dir, std::move(lock), std::move(keystore), options.reader_connections));
   SqliteStore* self = store.get();
   GroupCommitHooks hooks;
   hooks.on_commit = [self](const WriteTxn& txn) {
@@ -102,8 +101,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& data_d
     if (listener) listener(entries);
   };
   store->checkpointer_ = std::move(checkpointer);
-  store->writer_ = std::make_unique<GroupCommitWriter>(std::move(conn), next_seq,
-                                                       options.max_group, std::move(hooks));
+  store->writer_ = std::make_unique<GroupCommitWriter>(std::move(conn), next_seq, options.max_group,
+                                                       std::move(hooks));
   return store;
 }
 

@@ -20,7 +20,7 @@
 namespace custos::records {
 
 struct SqliteStoreOptions {
-  size_t max_group = 1024;      // mutations per group commit at most
+  size_t max_group = 1024;  // mutations per group commit at most
   size_t reader_connections = 4;
   int busy_timeout_ms = 10000;
 };

@@ -69,8 +69,7 @@ class SqliteStore final : public RecordsStore {
                                           std::span<const ImportRow> rows,
                                           std::optional<std::string> reason) override;
 
-  Result<std::vector<HistoryEntry>> History(std::string_view entity,
-                                            std::string_view id) override;
+  Result<std::vector<HistoryEntry>> History(std::string_view entity, std::string_view id) override;
   Result<std::vector<HistoryEntry>> SubjectHistory(std::string_view subject_id) override;
   Result<std::vector<JournalEntry>> ReadJournal(uint64_t from_seq, uint64_t to_seq) override;
   Status ReadLeafHashes(uint64_t from_seq, uint64_t to_seq,
@@ -96,8 +95,7 @@ class SqliteStore final : public RecordsStore {
   Pseudonym SubjectPseudonym(std::string_view subject_id) override;
 
  private:
-  SqliteStore(std::string dir, UniqueFd lock, std::unique_ptr<Keystore> keystore,
-              size_t readers);
+  SqliteStore(std::string dir, UniqueFd lock, std::unique_ptr<Keystore> keystore, size_t readers);
 
   // ---- writer thread (sqlite_store_write.cc, sqlite_journal_write.cc) ----
   Result<std::optional<RowState>> LoadRow(WriteTxn& txn, std::string_view entity,
@@ -132,7 +130,7 @@ class SqliteStore final : public RecordsStore {
   std::mutex listener_mu_;
   CommitListener listener_;
   std::unique_ptr<Checkpointer> checkpointer_;  // outlives the writer
-  std::unique_ptr<GroupCommitWriter> writer_;  // last: stopped first
+  std::unique_ptr<GroupCommitWriter> writer_;   // last: stopped first
 };
 
 // Shared helpers.

@@ -71,7 +71,8 @@ Result<int64_t> ParseTimeBound(std::string_view field, std::string_view v, bool 
 
 Result<Record> SqliteStore::Get(std::string_view entity, std::string_view id) {
   if (EntityOrNull(entity) == nullptr) return UnknownEntity(entity);
-  if (!IsValidRecordId(id)) return Status::NotFound(std::string(entity) + " (invalid id) does not exist");
+  if (!IsValidRecordId(id))
+    return Status::NotFound(std::string(entity) + " (invalid id) does not exist");
   ASSIGN_OR_RETURN(ReaderPool::Lease conn, readers_.Acquire());
   ASSIGN_OR_RETURN(StmtLease st, conn->Prepare(std::string("SELECT ") + kRecordColumns +
                                                " FROM records WHERE entity = ? AND id = ?"));
@@ -97,8 +98,8 @@ Result<ListPage> SqliteStore::List(std::string_view entity, const ListQuery& que
 
   // Field names come from the schema (checked below), never from the caller
   // verbatim, so they are safe to put into the SQL text; values are bound.
-  std::string sql = std::string("SELECT ") + kRecordColumns +
-                    " FROM records WHERE entity = ?1 AND id > ?2";
+  std::string sql =
+      std::string("SELECT ") + kRecordColumns + " FROM records WHERE entity = ?1 AND id > ?2";
   using Binder = std::function<void(StmtLease&, int)>;
   std::vector<Binder> binders;
   auto field_expr = [](std::string_view name) {
@@ -210,8 +211,7 @@ Result<std::optional<Key256>> SqliteStore::ReaderSubjectKey(Connection& conn,
   return keystore_->CachedKey(subject_id);
 }
 
-Result<std::vector<HistoryEntry>> SqliteStore::ReadHistory(std::string_view sql,
-                                                           std::string_view a,
+Result<std::vector<HistoryEntry>> SqliteStore::ReadHistory(std::string_view sql, std::string_view a,
                                                            std::string_view b) {
   ASSIGN_OR_RETURN(ReaderPool::Lease conn, readers_.Acquire());
   std::vector<JournalEntry> entries;
@@ -255,9 +255,9 @@ Result<std::vector<HistoryEntry>> SqliteStore::History(std::string_view entity,
 
 Result<std::vector<HistoryEntry>> SqliteStore::SubjectHistory(std::string_view subject_id) {
   if (subject_id.empty()) return std::vector<HistoryEntry>();
-  return ReadHistory(std::string("SELECT ") + kJournalColumns +
-                         " FROM journal WHERE subject_id = ? ORDER BY seq",
-                     subject_id, {});
+  return ReadHistory(
+      std::string("SELECT ") + kJournalColumns + " FROM journal WHERE subject_id = ? ORDER BY seq",
+      subject_id, {});
 }
 
 Status SqliteStore::ScanJournal(uint64_t from_seq, uint64_t to_seq,

@@ -45,18 +45,18 @@ Status NoRecord(std::string_view entity, std::string_view id) {
 
 Status VersionConflict(std::string_view entity, std::string_view id, uint64_t current,
                        uint64_t expected) {
-  return Status::AlreadyExists("version conflict: " + std::string(entity) + " " +
-                               std::string(id) + " is at version " + std::to_string(current) +
-                               ", not " + std::to_string(expected));
+  return Status::AlreadyExists("version conflict: " + std::string(entity) + " " + std::string(id) +
+                               " is at version " + std::to_string(current) + ", not " +
+                               std::to_string(expected));
 }
 
 }  // namespace
 
 Result<std::optional<RowState>> SqliteStore::LoadRow(WriteTxn& txn, std::string_view entity,
                                                      std::string_view id) {
-  ASSIGN_OR_RETURN(StmtLease st, txn.conn.Prepare(
-                                     "SELECT version, subject_id, data, created_at FROM records"
-                                     " WHERE entity = ? AND id = ?"));
+  ASSIGN_OR_RETURN(StmtLease st,
+                   txn.conn.Prepare("SELECT version, subject_id, data, created_at FROM records"
+                                    " WHERE entity = ? AND id = ?"));
   st.BindTextStatic(1, entity);
   st.BindTextStatic(2, id);
   ASSIGN_OR_RETURN(bool row, st.Step("read record"));
@@ -131,10 +131,10 @@ Result<Record> SqliteStore::InsertRecord(WriteTxn& txn, const Actor& actor,
   out.version = 1;
   out.created_at = out.updated_at = NowMicros();
   {
-    ASSIGN_OR_RETURN(StmtLease ins, txn.conn.Prepare(
-                                        "INSERT INTO records(entity, id, version, subject_id,"
-                                        " data, created_at, updated_at)"
-                                        " VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    ASSIGN_OR_RETURN(StmtLease ins,
+                     txn.conn.Prepare("INSERT INTO records(entity, id, version, subject_id,"
+                                      " data, created_at, updated_at)"
+                                      " VALUES (?, ?, ?, ?, ?, ?, ?)"));
     ins.BindTextStatic(1, out.entity);
     ins.BindTextStatic(2, out.id);
     ins.BindInt(3, 1);
@@ -171,10 +171,10 @@ Status SqliteStore::CheckNotReferenced(WriteTxn& txn, const EntitySchema& schema
     st.BindTextStatic(2, id);
     ASSIGN_OR_RETURN(bool row, st.Step("check references"));
     if (row) {
-      return Status::InvalidArgument(
-          std::string(schema.name) + " " + std::string(id) + " is still referenced by " +
-          std::string(rr.from->name) + " " + std::string(st.ColumnText(0)) + " (field \"" +
-          std::string(rr.field) + "\")");
+      return Status::InvalidArgument(std::string(schema.name) + " " + std::string(id) +
+                                     " is still referenced by " + std::string(rr.from->name) + " " +
+                                     std::string(st.ColumnText(0)) + " (field \"" +
+                                     std::string(rr.field) + "\")");
     }
   }
   return Status::OK();
@@ -195,10 +195,9 @@ Result<Record> SqliteStore::Create(const Actor& actor, std::string_view entity,
   return out;
 }
 
-Result<Record> SqliteStore::Update(const Actor& actor, std::string_view entity,
-                                   std::string_view id, uint64_t expected_version,
-                                   const nlohmann::json& body, UpdateMode mode,
-                                   std::optional<std::string> reason) {
+Result<Record> SqliteStore::Update(const Actor& actor, std::string_view entity, std::string_view id,
+                                   uint64_t expected_version, const nlohmann::json& body,
+                                   UpdateMode mode, std::optional<std::string> reason) {
   RETURN_IF_ERROR(CheckWriteArgs(actor, reason));
   const EntitySchema* schema = EntityOrNull(entity);
   if (schema == nullptr) return UnknownEntity(entity);
@@ -241,9 +240,9 @@ Result<Record> SqliteStore::Update(const Actor& actor, std::string_view entity,
     out.created_at = row->created_at;
     out.updated_at = NowMicros();
     {
-      ASSIGN_OR_RETURN(StmtLease st, txn.conn.Prepare(
-                                         "UPDATE records SET version = ?, data = ?,"
-                                         " updated_at = ? WHERE entity = ? AND id = ?"));
+      ASSIGN_OR_RETURN(StmtLease st,
+                       txn.conn.Prepare("UPDATE records SET version = ?, data = ?,"
+                                        " updated_at = ? WHERE entity = ? AND id = ?"));
       st.BindInt(1, static_cast<int64_t>(out.version));
       st.BindTextStatic(2, out.data);
       st.BindInt(3, static_cast<int64_t>(out.updated_at));
@@ -408,16 +407,15 @@ Status SqliteStore::DestroySubjectKey(const Actor& actor, std::string_view subje
     };
     std::vector<Live> live;
     {
-      ASSIGN_OR_RETURN(StmtLease st, txn.conn.Prepare(
-                                         "SELECT entity, id, version, data FROM records"
-                                         " WHERE subject_id = ? ORDER BY entity, id"));
+      ASSIGN_OR_RETURN(StmtLease st,
+                       txn.conn.Prepare("SELECT entity, id, version, data FROM records"
+                                        " WHERE subject_id = ? ORDER BY entity, id"));
       st.BindTextStatic(1, subject_id);
       while (true) {
         ASSIGN_OR_RETURN(bool row, st.Step("read subject's records"));
         if (!row) break;
         live.push_back(Live{std::string(st.ColumnText(0)), std::string(st.ColumnText(1)),
-                            std::string(st.ColumnText(3)),
-                            static_cast<uint64_t>(st.ColumnInt(2))});
+                            std::string(st.ColumnText(3)), static_cast<uint64_t>(st.ColumnInt(2))});
       }
     }
     const uint64_t now = NowMicros();
@@ -451,9 +449,8 @@ Status SqliteStore::DestroySubjectKey(const Actor& actor, std::string_view subje
     key_entry.time_micros = now;
     RETURN_IF_ERROR(AppendEntry(txn, key_entry).status());
     {
-      ASSIGN_OR_RETURN(StmtLease st, txn.conn.Prepare(
-                                         "UPDATE subjects SET wrapped_key = NULL,"
-                                         " destroyed_at = ? WHERE subject_id = ?"));
+      ASSIGN_OR_RETURN(StmtLease st, txn.conn.Prepare("UPDATE subjects SET wrapped_key = NULL,"
+                                                      " destroyed_at = ? WHERE subject_id = ?"));
       st.BindInt(1, static_cast<int64_t>(now));
       st.BindTextStatic(2, subject_id);
       RETURN_IF_ERROR(st.Run("destroy subject key"));

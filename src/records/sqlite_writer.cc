@@ -141,8 +141,10 @@ void GroupCommitWriter::ProcessGroup(std::vector<Op>& group) {
     ++commits_;
     writes_ += ok_count;
   }
-  for (size_t i = 0; i < group.size(); ++i) group[i].done.set_value(results[i]);
+  // The audit log hears of the entries before any writer is acknowledged, so
+  // an acknowledged write can be proven at once.
   if (!txn.entries.empty() && hooks_.on_entries) hooks_.on_entries(txn.entries);
+  for (size_t i = 0; i < group.size(); ++i) group[i].done.set_value(results[i]);
 }
 
 }  // namespace custos::records

@@ -37,11 +37,11 @@ namespace custos::records {
 // `destroyed` undone, and next_seq reset, by the writer.
 struct WriteTxn {
   Connection& conn;
-  uint64_t next_seq = 1;                  // seq of the next journal entry
-  std::vector<CommittedEntry> entries;    // appended this group, in seq order
+  uint64_t next_seq = 1;                                 // seq of the next journal entry
+  std::vector<CommittedEntry> entries;                   // appended this group, in seq order
   std::vector<std::pair<std::string, Key256>> new_keys;  // subject keys created
-  std::vector<std::string> destroyed;     // subject keys destroyed
-  bool checkpoint_after_commit = false;   // erasure: truncate the WAL soon after
+  std::vector<std::string> destroyed;                    // subject keys destroyed
+  bool checkpoint_after_commit = false;                  // erasure: truncate the WAL soon after
 };
 
 using Mutation = std::function<Status(WriteTxn&)>;

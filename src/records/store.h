@@ -34,13 +34,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/bytes.h"
 #include "base/result.h"
@@ -59,10 +58,10 @@ struct Actor {
 
 struct Record {
   std::string entity;
-  std::string id;  // 26 characters, [0-9A-HJKMNP-TV-Z] (time-ordered, random)
-  uint64_t version = 0;  // 1 after create, +1 per update
-  std::string subject_id;  // the trainee's id, or kInstitutionSubject
-  std::string data;        // canonical JSON object text
+  std::string id;           // 26 characters, [0-9A-HJKMNP-TV-Z] (time-ordered, random)
+  uint64_t version = 0;     // 1 after create, +1 per update
+  std::string subject_id;   // the trainee's id, or kInstitutionSubject
+  std::string data;         // canonical JSON object text
   uint64_t created_at = 0;  // unix microseconds UTC
   uint64_t updated_at = 0;
 
@@ -77,14 +76,14 @@ struct ListQuery {
     std::string value;  // compared as text; integers/booleans by their JSON text
   };
   struct Range {
-    std::string field;  // a date/date-time field, or created_at / updated_at
+    std::string field;                // a date/date-time field, or created_at / updated_at
     std::optional<std::string> from;  // inclusive; dates as in the record
     std::optional<std::string> to;    // inclusive
   };
   std::vector<Equals> equals;
   std::vector<Range> ranges;
-  size_t limit = 100;   // 1..1000
-  std::string cursor;   // empty for the first page; else ListPage::next_cursor
+  size_t limit = 100;  // 1..1000
+  std::string cursor;  // empty for the first page; else ListPage::next_cursor
 };
 
 struct ListPage {
@@ -108,9 +107,9 @@ struct HistoryEntry {
 // An event that is not a record change (export, restore-test, access).
 struct AuditEvent {
   EventType type = EventType::kExport;
-  std::string subject_id;  // whose key seals the payload (or kInstitutionSubject)
-  std::string entity;      // what the event is about ("trainee", "export", ...)
-  std::string record_id;   // may be empty
+  std::string subject_id;              // whose key seals the payload (or kInstitutionSubject)
+  std::string entity;                  // what the event is about ("trainee", "export", ...)
+  std::string record_id;               // may be empty
   std::optional<std::string> details;  // JSON text; committed as the after-image
   std::optional<std::string> reason;   // purpose or legal basis
 };

@@ -104,7 +104,8 @@ TEST_F(VerifyTest, PayloadChanged) {
 }
 
 TEST_F(VerifyTest, EntryRemoved) {
-  ExpectNames(TamperAndVerify("DELETE FROM journal WHERE seq = 2"), "journal seq 3: expected seq 2");
+  ExpectNames(TamperAndVerify("DELETE FROM journal WHERE seq = 2"),
+              "journal seq 3: expected seq 2");
 }
 
 TEST_F(VerifyTest, LastEntryRemoved) {

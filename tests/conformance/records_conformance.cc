@@ -106,10 +106,10 @@ TEST_P(RecordsConformanceTest, CrudRoundTripEveryEntity) {
   Graph g = MakeGraph();
   ASSERT_FALSE(HasFailure());
   const std::pair<std::string_view, Record*> all[] = {
-      {"employer", &g.employer},         {"programme", &g.programme},
-      {"trainee", &g.trainee},           {"enrollment", &g.enrollment},
-      {"assessment", &g.assessment},     {"certification", &g.certification},
-      {"attendance", &g.attendance},     {"evidence", &g.evidence}};
+      {"employer", &g.employer},     {"programme", &g.programme},
+      {"trainee", &g.trainee},       {"enrollment", &g.enrollment},
+      {"assessment", &g.assessment}, {"certification", &g.certification},
+      {"attendance", &g.attendance}, {"evidence", &g.evidence}};
   std::set<std::string> ids;
   for (auto& [entity, rec] : all) {
     SCOPED_TRACE(std::string(entity));
@@ -124,9 +124,9 @@ TEST_P(RecordsConformanceTest, CrudRoundTripEveryEntity) {
     auto got = store().Get(entity, rec->id);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     EXPECT_EQ(*got, *rec);
-    const std::string expected_subject =
-        entity == "employer" || entity == "programme" ? std::string(kInstitutionSubject)
-                                                      : g.trainee.id;
+    const std::string expected_subject = entity == "employer" || entity == "programme"
+                                             ? std::string(kInstitutionSubject)
+                                             : g.trainee.id;
     EXPECT_EQ(rec->subject_id, expected_subject);
   }
   // Patch: one field changes, the rest stays.
@@ -178,13 +178,13 @@ TEST_P(RecordsConformanceTest, StaleVersionIsRejectedAndWritesNothing) {
                            UpdateMode::kPatch);
   ASSERT_TRUE(v2.ok());
   const uint64_t seq = store().LastSeq();
-  auto stale = store().Update(registrar_, "trainee", g.trainee.id, 1,
-                              {{"phone", "01632 960002"}}, UpdateMode::kPatch);
+  auto stale = store().Update(registrar_, "trainee", g.trainee.id, 1, {{"phone", "01632 960002"}},
+                              UpdateMode::kPatch);
   EXPECT_EQ(stale.status().code(), Code::kAlreadyExists) << stale.status().ToString();
   Status del = store().Delete(registrar_, "trainee", g.trainee.id, 1);
   EXPECT_EQ(del.code(), Code::kAlreadyExists);
-  auto future = store().Update(registrar_, "trainee", g.trainee.id, 7,
-                               {{"phone", "01632 960002"}}, UpdateMode::kPatch);
+  auto future = store().Update(registrar_, "trainee", g.trainee.id, 7, {{"phone", "01632 960002"}},
+                               UpdateMode::kPatch);
   EXPECT_EQ(future.status().code(), Code::kAlreadyExists);
   EXPECT_EQ(store().LastSeq(), seq);
   auto got = store().Get("trainee", g.trainee.id);
@@ -372,7 +372,8 @@ TEST_P(RecordsConformanceTest, ImportIsAllOrNothing) {
   };
   const size_t n0 = count();
   std::vector<ImportRow> rows;
-  for (int i = 0; i < 20; ++i) rows.push_back({static_cast<uint64_t>(i + 2), Body("attendance", g)});
+  for (int i = 0; i < 20; ++i)
+    rows.push_back({static_cast<uint64_t>(i + 2), Body("attendance", g)});
   // A row that fails validation: nothing is applied, the line is named.
   rows[13].body["minutes"] = -5;
   auto r = store().ImportBatch(registrar_, "attendance", rows, "term 1 register");

@@ -51,8 +51,8 @@ TEST_P(RecordsConformanceTest, EveryWriteAppendsExactlyOneEntry) {
   ASSERT_FALSE(HasFailure());
   EXPECT_EQ(store().LastSeq(), seq + 8);
   seq = store().LastSeq();
-  auto upd = store().Update(registrar_, "assessment", g.assessment.id, 1, {{"grade", "Distinction"}},
-                            UpdateMode::kPatch, "remark");
+  auto upd = store().Update(registrar_, "assessment", g.assessment.id, 1,
+                            {{"grade", "Distinction"}}, UpdateMode::kPatch, "remark");
   ASSERT_TRUE(upd.ok());
   EXPECT_EQ(store().LastSeq(), ++seq);
   ASSERT_TRUE(store().Delete(registrar_, "assessment", g.assessment.id, 2).ok());
@@ -105,10 +105,11 @@ TEST_P(RecordsConformanceTest, EveryWriteAppendsExactlyOneEntry) {
   }
   std::vector<Hash256> hashes;
   ASSERT_TRUE(store()
-                  .ReadLeafHashes(3, seq, [&](uint64_t s, const Hash256& lh) {
-                    EXPECT_EQ(s, hashes.size() + 3);
-                    hashes.push_back(lh);
-                  })
+                  .ReadLeafHashes(3, seq,
+                                  [&](uint64_t s, const Hash256& lh) {
+                                    EXPECT_EQ(s, hashes.size() + 3);
+                                    hashes.push_back(lh);
+                                  })
                   .ok());
   ASSERT_EQ(hashes.size(), seq - 2);
   EXPECT_EQ(hashes[0], (*journal)[2].leaf_hash);
@@ -198,8 +199,8 @@ TEST_P(RecordsConformanceTest, AccessAndOtherEventsAreJournaled) {
   Graph g = MakeGraph();
   ASSERT_FALSE(HasFailure());
   Actor auditor{"tok_auditor_9", "auditor"};
-  auto seq = store().LogAccess(auditor, g.trainee.id, "assessment", g.assessment.id,
-                               "funding audit 2026");
+  auto seq =
+      store().LogAccess(auditor, g.trainee.id, "assessment", g.assessment.id, "funding audit 2026");
   ASSERT_TRUE(seq.ok()) << seq.status().ToString();
   auto h = store().SubjectHistory(g.trainee.id);
   ASSERT_TRUE(h.ok());
@@ -220,14 +221,12 @@ TEST_P(RecordsConformanceTest, AccessAndOtherEventsAreJournaled) {
   EXPECT_EQ(store().LastSeq(), s);
   // Unknown subjects and record-change event types are refused.
   EXPECT_TRUE(store().LogAccess(auditor, "nobody", "trainee", "nobody", "x").status().IsNotFound());
-  EXPECT_EQ(store()
-                .LogAccess(auditor, g.trainee.id, "employer", g.employer.id, "x")
-                .status()
-                .code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(
+      store().LogAccess(auditor, g.trainee.id, "employer", g.employer.id, "x").status().code(),
+      Code::kInvalidArgument);
   AuditEvent fake{EventType::kDelete, g.trainee.id, "trainee", g.trainee.id, {}, {}};
   EXPECT_EQ(store().AppendEvent(auditor, fake).status().code(), Code::kInvalidArgument);
-  AuditEvent exp{EventType::kExport, g.trainee.id, "export", "", R"({"format":"bagit"})",
+  AuditEvent exp{EventType::kExport,      g.trainee.id, "export", "", R"({"format":"bagit"})",
                  "subject access request"};
   auto es = store().AppendEvent(auditor, exp);
   ASSERT_TRUE(es.ok()) << es.status().ToString();
@@ -250,10 +249,10 @@ TEST_P(RecordsConformanceTest, ErasureShredsPayloadsAndKeepsLeaves) {
   ASSERT_TRUE(st.ok()) << st.ToString();
   // Six records removed plus the key: seven entries.
   EXPECT_EQ(store().LastSeq(), seq + 7);
-  for (const auto& [entity, id] : std::vector<std::pair<std::string, std::string>>{
-           {"trainee", g.trainee.id},
-           {"enrollment", g.enrollment.id},
-           {"evidence", g.evidence.id}}) {
+  for (const auto& [entity, id] :
+       std::vector<std::pair<std::string, std::string>>{{"trainee", g.trainee.id},
+                                                        {"enrollment", g.enrollment.id},
+                                                        {"evidence", g.evidence.id}}) {
     EXPECT_TRUE(store().Get(entity, id).status().IsNotFound()) << entity;
   }
   auto after = store().SubjectHistory(g.trainee.id);
@@ -333,12 +332,13 @@ TEST_P(RecordsConformanceTest, ConcurrentWritersShareCommits) {
   const StoreStats s1 = store().Stats();
   const uint64_t writes = s1.writes - s0.writes;
   const uint64_t commits = s1.commits - s0.commits;
-  std::printf("[ INFO     ] %s: %d threads, %llu durable audited creates in %.3f s = %.0f/s, "
-              "%llu commits (%.1f writes per commit), %.0f us CPU per write\n",
-              GetParam().name.c_str(), kThreads, static_cast<unsigned long long>(writes), secs,
-              static_cast<double>(writes) / secs, static_cast<unsigned long long>(commits),
-              static_cast<double>(writes) / static_cast<double>(commits ? commits : 1),
-              cpu * 1e6 / static_cast<double>(writes ? writes : 1));
+  std::printf(
+      "[ INFO     ] %s: %d threads, %llu durable audited creates in %.3f s = %.0f/s, "
+      "%llu commits (%.1f writes per commit), %.0f us CPU per write\n",
+      GetParam().name.c_str(), kThreads, static_cast<unsigned long long>(writes), secs,
+      static_cast<double>(writes) / secs, static_cast<unsigned long long>(commits),
+      static_cast<double>(writes) / static_cast<double>(commits ? commits : 1),
+      cpu * 1e6 / static_cast<double>(writes ? writes : 1));
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(writes, static_cast<uint64_t>(kThreads * kPerThread));
   EXPECT_LT(commits, writes);  // group commit: writes shared transactions
@@ -356,10 +356,11 @@ TEST_P(RecordsConformanceTest, ConcurrentWritersShareCommits) {
   secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   cpu = CpuSeconds() - cpu0;
   ASSERT_TRUE(imported.ok()) << imported.status().ToString();
-  std::printf("[ INFO     ] %s: one batch of %zu audited creates in %.3f s = %.0f/s, "
-              "%.0f us CPU per write\n",
-              GetParam().name.c_str(), rows.size(), secs, static_cast<double>(rows.size()) / secs,
-              cpu * 1e6 / static_cast<double>(rows.size()));
+  std::printf(
+      "[ INFO     ] %s: one batch of %zu audited creates in %.3f s = %.0f/s, "
+      "%.0f us CPU per write\n",
+      GetParam().name.c_str(), rows.size(), secs, static_cast<double>(rows.size()) / secs,
+      cpu * 1e6 / static_cast<double>(rows.size()));
   const uint64_t final_seq = store().LastSeq();
 
   Reopen();
