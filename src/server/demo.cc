@@ -59,7 +59,10 @@ Status LoadDemoData(records::RecordsStore& store) {
   for (int i = 0; i < 4; ++i) {
     json t = Example("trainee");
     std::string uln;
-    for (int k = 0; uln.empty(); ++k) uln = UlnFor("90000000" + std::to_string(i * 10 + k % 10));
+    for (int k = 0; uln.empty(); ++k) {
+      std::string n = std::to_string(1000 + i * 100 + k);  // four digits
+      uln = UlnFor("90000" + n);
+    }
     t["uln"] = uln;
     t["given_name"] = given[i];
     t["family_name"] = family[i];
