@@ -115,6 +115,19 @@ class RoleMatrixWalk(ts.ServerTestCase):
                         self.assertNotIn("payload", json.loads(body))
         self.assertEqual(walked, len(self.matrix["routes"]) * len(ROLES))
 
+    def test_documented_matrix_matches_the_served_one(self):
+        doc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                           "api.md")
+        rows = {}
+        with open(doc) as f:
+            for line in f:
+                cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+                if len(cells) == 4 + len(ROLES) and cells[0] not in ("route", "---"):
+                    rows[cells[0]] = cells[1:]
+        served = {r["id"]: [r["method"], r["path"], r["auth"]] +
+                  [r["access"][x] for x in ROLES] for r in self.matrix["routes"]}
+        self.assertEqual(rows, served, "docs/api.md's role matrix is out of date")
+
     def test_every_protected_route_needs_a_valid_token(self):
         _, t = self.srv.json("POST", "/api/v1/tokens", {"role": "admin", "name": "to-revoke"},
                              expect=201)
