@@ -39,7 +39,7 @@ auth=1
 for arg in "$@"; do
   case "$arg" in
     --no-auth) auth=0 ;;
-    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "moto.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done

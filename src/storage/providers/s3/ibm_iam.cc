@@ -1,8 +1,7 @@
 #include "storage/providers/s3/ibm_iam.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace custos::s3 {
 
@@ -26,13 +25,13 @@ Result<IbmToken> ParseIbmTokenResponse(std::string_view json,
   }
   auto expires_in = j.find("expires_in");
   auto expiration = j.find("expiration");
-  if (expires_in != j.end() && expires_in->is_number_integer() &&
-      expires_in->get<int64_t>() > 0 && expires_in->get<int64_t>() < 366 * 86400) {
+  if (expires_in != j.end() && expires_in->is_number_integer() && expires_in->get<int64_t>() > 0 &&
+      expires_in->get<int64_t>() < 366 * 86400) {
     t.expires = now + std::chrono::seconds(expires_in->get<int64_t>());
   } else if (expiration != j.end() && expiration->is_number_integer() &&
              expiration->get<int64_t>() > 0) {
-    t.expires = std::chrono::system_clock::time_point(
-        std::chrono::seconds(expiration->get<int64_t>()));
+    t.expires =
+        std::chrono::system_clock::time_point(std::chrono::seconds(expiration->get<int64_t>()));
   } else {
     return bad("missing expires_in / expiration");
   }
@@ -52,8 +51,9 @@ Result<std::string> IbmTokenSource::Token() {
   const auto now = std::chrono::system_clock::now();
   if (!token_.access_token.empty() && now < refresh_at_) return token_.access_token;
 
-  const std::string form = "grant_type=" + http::UriEncode("urn:ibm:params:oauth:grant-type:apikey", false) +
-                           "&apikey=" + http::UriEncode(api_key_, false);
+  const std::string form =
+      "grant_type=" + http::UriEncode("urn:ibm:params:oauth:grant-type:apikey", false) +
+      "&apikey=" + http::UriEncode(api_key_, false);
   BufferSource body(AsBytes(form));
   http::Request req;
   req.method = "POST";
@@ -72,8 +72,8 @@ Result<std::string> IbmTokenSource::Token() {
   }
   ASSIGN_OR_RETURN(IbmToken t, ParseIbmTokenResponse(resp.body, now));
   auto lifetime = t.expires - now;
-  auto margin = std::max<std::chrono::system_clock::duration>(std::chrono::minutes(1),
-                                                               lifetime / 10);
+  auto margin =
+      std::max<std::chrono::system_clock::duration>(std::chrono::minutes(1), lifetime / 10);
   token_ = std::move(t);
   refresh_at_ = token_.expires - margin;
   return token_.access_token;

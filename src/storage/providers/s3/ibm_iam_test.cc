@@ -24,8 +24,8 @@ TEST(IbmTokenResponse, Parsing) {
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->access_token, "eyJraWQ");
   EXPECT_EQ(t->expires, now + std::chrono::seconds(3600));
-  auto by_expiration = ParseIbmTokenResponse(R"({"access_token":"a","expiration":1700000100})",
-                                             now);
+  auto by_expiration =
+      ParseIbmTokenResponse(R"({"access_token":"a","expiration":1700000100})", now);
   ASSERT_TRUE(by_expiration.ok());
   EXPECT_EQ(by_expiration->expires, system_clock::from_time_t(1700000100));
   for (const char* bad :
@@ -49,8 +49,9 @@ class FakeIbm : public ::testing::Test {
       last_content_type_ = req.get_header_value("Content-Type");
       if (req.get_param_value("apikey") != "good-key") {
         res.status = 400;
-        res.set_content(R"({"errorCode":"BXNIM0415E","errorMessage":"Provided API key could not be found."})",
-                         "application/json");
+        res.set_content(
+            R"({"errorCode":"BXNIM0415E","errorMessage":"Provided API key could not be found."})",
+            "application/json");
         return;
       }
       res.set_content(R"({"access_token":"tok-)" + std::to_string(token_calls_.load()) +

@@ -171,9 +171,8 @@ Status S3Backend::SaveSingle(const std::string& key, ByteSource& src,
   h.emplace_back("Content-Type", "application/octet-stream");
   h.emplace_back("x-amz-checksum-sha256", ToBase64(ByteView(*hash)));
   h.emplace_back("x-amz-sdk-checksum-algorithm", "SHA256");
-  ASSIGN_OR_RETURN(http::Response resp,
-                   requester_.Send("PUT", config().ObjectUrl(key), std::move(h), body,
-                                   ToHex(*hash)));
+  ASSIGN_OR_RETURN(http::Response resp, requester_.Send("PUT", config().ObjectUrl(key),
+                                                        std::move(h), body, ToHex(*hash)));
   return ClassifyS3Response(resp, "PUT " + key, config().bucket);
 }
 
@@ -224,12 +223,12 @@ Status S3Backend::Load(const std::string& name, uint64_t offset, uint64_t length
 
 Result<ObjectInfo> S3Backend::Stat(const std::string& name) {
   const std::string key = config().Key(name);
-  ASSIGN_OR_RETURN(http::Response resp, requester_.Send("HEAD", config().ObjectUrl(key), {},
-                                                        nullptr, kEmptySha256Hex));
+  ASSIGN_OR_RETURN(http::Response resp,
+                   requester_.Send("HEAD", config().ObjectUrl(key), {}, nullptr, kEmptySha256Hex));
   if (resp.status == 404 && !bucket_seen_.load(std::memory_order_relaxed)) {
     // A HEAD answer has no body to tell a missing key from a missing bucket.
-    ASSIGN_OR_RETURN(http::Response bucket, requester_.Send("HEAD", config().BucketUrl(), {},
-                                                            nullptr, kEmptySha256Hex));
+    ASSIGN_OR_RETURN(http::Response bucket,
+                     requester_.Send("HEAD", config().BucketUrl(), {}, nullptr, kEmptySha256Hex));
     if (bucket.status == 404) {
       return Status::NotFound("S3 HEAD " + key + ": the bucket '" + config().bucket +
                               "' does not exist");
@@ -249,8 +248,8 @@ Status S3Backend::List(const std::string& prefix,
   const std::string base = c.KeyPrefix();
   std::string token;
   for (;;) {
-    std::string q = "list-type=2&max-keys=" + std::to_string(c.max_keys) +
-                    "&prefix=" + Q(base + prefix);
+    std::string q =
+        "list-type=2&max-keys=" + std::to_string(c.max_keys) + "&prefix=" + Q(base + prefix);
     if (!token.empty()) q += "&continuation-token=" + Q(token);
     ASSIGN_OR_RETURN(http::Response resp,
                      requester_.SendSmall("GET", c.BucketUrl(q), {}, "", "LIST " + base + prefix));
@@ -290,9 +289,8 @@ Result<uint64_t> S3Backend::RemoveIncomplete(std::chrono::seconds min_age) {
     ASSIGN_OR_RETURN(UploadsPage page, ParseListMultipartUploads(resp.body));
     for (const UploadInfo& u : page.uploads) {
       if (u.initiated > cutoff) continue;
-      auto r = requester_.SendSmall("DELETE",
-                                    c.ObjectUrl(u.key, "uploadId=" + Q(u.upload_id)), {}, "",
-                                    "AbortMultipartUpload " + u.key);
+      auto r = requester_.SendSmall("DELETE", c.ObjectUrl(u.key, "uploadId=" + Q(u.upload_id)), {},
+                                    "", "AbortMultipartUpload " + u.key);
       if (!r.ok() && !r.status().IsNotFound()) return r.status();
       ++removed;
     }

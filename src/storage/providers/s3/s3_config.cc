@@ -53,8 +53,8 @@ Result<bool> ParseBool(std::string_view name, std::string_view v) {
 bool ValidBucket(std::string_view b) {
   if (b.size() < 3 || b.size() > 63) return false;
   for (char c : b) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '-' || c == '.')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.')) {
       return false;
     }
   }
@@ -63,10 +63,10 @@ bool ValidBucket(std::string_view b) {
 }
 
 bool IsIpOrLocal(std::string_view host) {
-  std::string_view h = host.substr(0, host.rfind(':') == std::string_view::npos
-                                          ? host.size()
-                                          : (host.front() == '[' ? host.find(']') + 1
-                                                                 : host.rfind(':')));
+  std::string_view h =
+      host.substr(0, host.rfind(':') == std::string_view::npos
+                         ? host.size()
+                         : (host.front() == '[' ? host.find(']') + 1 : host.rfind(':')));
   if (h == "localhost" || h.starts_with('[')) return true;
   return !h.empty() && std::all_of(h.begin(), h.end(), [](char c) {
     return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
@@ -334,8 +334,7 @@ Result<S3Credentials> LoadS3Credentials(const S3Config& config, const EnvFn& env
     cr.access_key_id = get("AWS_ACCESS_KEY_ID");
     cr.secret_access_key = get("AWS_SECRET_ACCESS_KEY");
     cr.session_token = get("AWS_SESSION_TOKEN");
-    if (!cr.ibm_api_key.empty() ||
-        (!cr.access_key_id.empty() && !cr.secret_access_key.empty())) {
+    if (!cr.ibm_api_key.empty() || (!cr.access_key_id.empty() && !cr.secret_access_key.empty())) {
       return cr;
     }
   }

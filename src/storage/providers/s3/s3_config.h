@@ -45,8 +45,8 @@ struct S3Config {
   std::string scheme = "https";  // of the endpoint
   std::string host;              // endpoint host[:port]
   bool path_style = false;
-  std::string name_space;        // Oracle
-  std::string lock_mode;         // "", "GOVERNANCE" or "COMPLIANCE"
+  std::string name_space;  // Oracle
+  std::string lock_mode;   // "", "GOVERNANCE" or "COMPLIANCE"
   int retention_days = 0;
   bool legal_hold = false;
   bool versioning = false;
@@ -54,7 +54,7 @@ struct S3Config {
   int abort_multipart_days = 0;
   uint64_t multipart_threshold = uint64_t{64} << 20;
   uint64_t part_size = uint64_t{16} << 20;
-  std::string state_dir;         // "" = the default under $XDG_STATE_HOME
+  std::string state_dir;  // "" = the default under $XDG_STATE_HOME
   std::string credentials_file;
   std::string aws_profile;
   std::string iam_token_url = "https://iam.cloud.ibm.com/identity/token";

@@ -92,8 +92,7 @@ TEST(S3Address, AwsDefaultsAndVirtualHostUrls) {
   EXPECT_EQ(root.prefix, "");
   EXPECT_EQ(root.Key("config"), "config");
   EXPECT_EQ(root.region, "eu-west-1");
-  EXPECT_EQ(Parse("s3://my-bucket", FakeEnv({{"AWS_REGION", "ap-south-1"}})).region,
-            "ap-south-1");
+  EXPECT_EQ(Parse("s3://my-bucket", FakeEnv({{"AWS_REGION", "ap-south-1"}})).region, "ap-south-1");
 }
 
 TEST(S3Address, PathStyleAndEndpoints) {
@@ -143,8 +142,8 @@ TEST(S3Address, Rejections) {
   };
   for (const Case& c : {
            Case{"s3://", Code::kInvalidArgument},
-           Case{"s3://ab/x", Code::kInvalidArgument},           // too short
-           Case{"s3://Bucket/x", Code::kInvalidArgument},       // upper case
+           Case{"s3://ab/x", Code::kInvalidArgument},      // too short
+           Case{"s3://Bucket/x", Code::kInvalidArgument},  // upper case
            Case{"s3://bucket_x/x", Code::kInvalidArgument},
            Case{"gs://bucket/x", Code::kInvalidArgument},
            Case{"s3://bucket//x", Code::kInvalidArgument},
@@ -152,10 +151,10 @@ TEST(S3Address, Rejections) {
            Case{"s3://bucket/x?retention_days=ten", Code::kInvalidArgument},
            Case{"s3://bucket/x?retention_days=3", Code::kInvalidArgument},  // no object_lock
            Case{"s3://bucket/x?object_lock=forever", Code::kInvalidArgument},
-           Case{"s3://bucket/x?part_size=1M", Code::kInvalidArgument},      // below 5 MiB
+           Case{"s3://bucket/x?part_size=1M", Code::kInvalidArgument},  // below 5 MiB
            Case{"s3://bucket/x?multipart_threshold=6G", Code::kInvalidArgument},
            Case{"s3://bucket/x?profile=minio", Code::kInvalidArgument},
-           Case{"s3://bucket/x?profile=generic", Code::kInvalidArgument},   // needs endpoint
+           Case{"s3://bucket/x?profile=generic", Code::kInvalidArgument},  // needs endpoint
            Case{"s3://bucket/x?profile=oracle&namespace=n", Code::kInvalidArgument},  // region
            Case{"s3://bucket/x?endpoint=ftp://h", Code::kInvalidArgument},
            Case{"s3://bucket/x?endpoint=http://h/path", Code::kInvalidArgument},
@@ -204,9 +203,10 @@ class CredentialsFile : public ::testing::Test {
 
 TEST_F(CredentialsFile, EnvironmentFirst) {
   S3Config c = Parse("s3://bucket/p");
-  auto cr = LoadS3Credentials(
-      c, FakeEnv({{"AWS_ACCESS_KEY_ID", "AKENV"}, {"AWS_SECRET_ACCESS_KEY", "senv"},
-                  {"AWS_SESSION_TOKEN", "t"}, {"AWS_SHARED_CREDENTIALS_FILE", path_}}));
+  auto cr = LoadS3Credentials(c, FakeEnv({{"AWS_ACCESS_KEY_ID", "AKENV"},
+                                          {"AWS_SECRET_ACCESS_KEY", "senv"},
+                                          {"AWS_SESSION_TOKEN", "t"},
+                                          {"AWS_SHARED_CREDENTIALS_FILE", path_}}));
   ASSERT_TRUE(cr.ok());
   EXPECT_EQ(cr->access_key_id, "AKENV");
   EXPECT_EQ(cr->session_token, "t");
@@ -230,8 +230,7 @@ TEST_F(CredentialsFile, FileSections) {
   ASSERT_TRUE(via_env.ok());
   EXPECT_EQ(via_env->access_key_id, "AKBACKUP");
   auto ibm = LoadS3Credentials(
-      Parse("s3://bucket/p?profile=ibmcos&credentials_file=" + path_ + "&aws_profile=ibm"),
-      kNoEnv);
+      Parse("s3://bucket/p?profile=ibmcos&credentials_file=" + path_ + "&aws_profile=ibm"), kNoEnv);
   ASSERT_TRUE(ibm.ok()) << ibm.status().ToString();
   EXPECT_EQ(ibm->ibm_api_key, "ibmkey");
 
@@ -252,8 +251,8 @@ TEST_F(CredentialsFile, FileSections) {
 }
 
 TEST_F(CredentialsFile, IbmApiKeyOnlyForBearerProfiles) {
-  auto env = FakeEnv({{"IBM_API_KEY", "k"}, {"AWS_ACCESS_KEY_ID", "a"},
-                      {"AWS_SECRET_ACCESS_KEY", "s"}});
+  auto env =
+      FakeEnv({{"IBM_API_KEY", "k"}, {"AWS_ACCESS_KEY_ID", "a"}, {"AWS_SECRET_ACCESS_KEY", "s"}});
   EXPECT_EQ(LoadS3Credentials(Parse("s3://bucket/p?profile=ibmcos"), env)->ibm_api_key, "k");
   EXPECT_EQ(LoadS3Credentials(Parse("s3://bucket/p"), env)->ibm_api_key, "");
 }

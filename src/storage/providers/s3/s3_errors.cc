@@ -30,7 +30,8 @@ Status ClassifyS3Response(const http::Response& resp, std::string_view context,
   const std::string b = "'" + std::string(bucket) + "'";
   std::string region = err.region;
   if (auto h = resp.Header("x-amz-bucket-region"); h && region.empty()) {
-    for (char c : h->substr(0, 40)) region += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '?';
+    for (char c : h->substr(0, 40))
+      region += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '?';
   }
   const std::string& code = err.code;
   auto detail = [&](std::string_view what) {
@@ -38,8 +39,8 @@ Status ClassifyS3Response(const http::Response& resp, std::string_view context,
   };
 
   if (In(code, {"SignatureDoesNotMatch"})) {
-    return Status::PermissionDenied(detail(
-        "the server rejected the request signature: the secret access key is wrong"));
+    return Status::PermissionDenied(
+        detail("the server rejected the request signature: the secret access key is wrong"));
   }
   if (In(code, {"InvalidAccessKeyId"})) {
     return Status::PermissionDenied(detail("the access key id is not known to the server"));
@@ -66,7 +67,8 @@ Status ClassifyS3Response(const http::Response& resp, std::string_view context,
     return Status::NotFound(detail("not found"));
   }
   if (In(code, {"BadDigest", "XAmzContentSHA256Mismatch", "InvalidDigest"})) {
-    return Status::Corruption(detail("the server found the uploaded bytes do not match their hash"));
+    return Status::Corruption(
+        detail("the server found the uploaded bytes do not match their hash"));
   }
   if (In(code, {"EntityTooLarge"})) return Status::InvalidArgument(detail("object is too large"));
   if (In(code, {"QuotaExceeded", "StorageQuotaExceeded"}) || resp.status == 507) {
@@ -87,7 +89,8 @@ Status ClassifyS3Response(const http::Response& resp, std::string_view context,
         detail(code.empty() ? "access denied (check the access key, secret and permissions)"
                             : "access denied: the key lacks permission for this request"));
   }
-  std::string msg = code.empty() ? std::string() : code + (err.message.empty() ? "" : ": " + err.message);
+  std::string msg =
+      code.empty() ? std::string() : code + (err.message.empty() ? "" : ": " + err.message);
   return http::ClassifyStatus(resp, ctx, msg);
 }
 

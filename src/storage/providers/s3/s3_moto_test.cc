@@ -2,7 +2,6 @@
 // what the shared conformance suite does not cover (auth failures, missing
 // buckets, pagination, multipart resume, bucket settings, object lock).
 #include <gtest/gtest.h>
-
 #include <openssl/evp.h>
 
 #include <cstring>
@@ -39,8 +38,9 @@ class MotoTest : public ::testing::Test {
   }
 
   std::string Url(const std::string& extra = "", const std::string& bucket = "") const {
-    return "s3://" + (bucket.empty() ? bucket_ : bucket) + "/vault?profile=generic&endpoint=" +
-           Moto()->endpoint + "&state_dir=" + state_dir_ + extra;
+    return "s3://" + (bucket.empty() ? bucket_ : bucket) +
+           "/vault?profile=generic&endpoint=" + Moto()->endpoint + "&state_dir=" + state_dir_ +
+           extra;
   }
 
   std::unique_ptr<S3Backend> Open(const std::string& extra = "", std::string secret = "",
@@ -66,8 +66,8 @@ class MotoTest : public ::testing::Test {
 
   // A signed GET of a bucket sub-resource ("versioning", "object-lock").
   std::string BucketResource(S3Backend& b, const std::string& query) {
-    S3Requester r(b.config(), S3Credentials{Moto()->access_key_id, Moto()->secret_access_key,
-                                             "", ""});
+    S3Requester r(b.config(),
+                  S3Credentials{Moto()->access_key_id, Moto()->secret_access_key, "", ""});
     auto resp = r.SendSmall("GET", b.config().BucketUrl(query), {}, "", "GET ?" + query);
     EXPECT_TRUE(resp.ok()) << resp.status().ToString();
     return resp.ok() ? resp->body : "";
@@ -134,12 +134,12 @@ TEST_F(MotoTest, ListingPaginates) {
   EXPECT_EQ(Names(*b), want);
   // Another prefix in the same bucket is invisible.
   auto other = Open("&max_keys=2");
-  auto cfg = ParseS3Address("s3://" + bucket_ + "/elsewhere?profile=generic&endpoint=" +
-                                Moto()->endpoint,
-                            [](const char*) { return std::nullopt; });
+  auto cfg =
+      ParseS3Address("s3://" + bucket_ + "/elsewhere?profile=generic&endpoint=" + Moto()->endpoint,
+                     [](const char*) { return std::nullopt; });
   ASSERT_TRUE(cfg.ok());
-  S3Backend elsewhere(*cfg, S3Credentials{Moto()->access_key_id, Moto()->secret_access_key, "",
-                                           ""});
+  S3Backend elsewhere(*cfg,
+                      S3Credentials{Moto()->access_key_id, Moto()->secret_access_key, "", ""});
   EXPECT_TRUE(Names(elsewhere).empty());
 }
 
@@ -150,7 +150,8 @@ class FailingSource : public ByteSource {
   uint64_t Length() const override { return data_.size(); }
   Result<size_t> Read(uint8_t* buf, size_t n) override {
     if (pos_ >= fail_at_) return Status::Retryable("connection reset (injected)");
-    size_t take = static_cast<size_t>(std::min<uint64_t>({n, data_.size() - pos_, fail_at_ - pos_}));
+    size_t take =
+        static_cast<size_t>(std::min<uint64_t>({n, data_.size() - pos_, fail_at_ - pos_}));
     std::memcpy(buf, data_.data() + pos_, take);
     pos_ += take;
     return take;
@@ -170,7 +171,7 @@ TEST_F(MotoTest, MultipartUploadResumesAfterAFailure) {
   auto b = Open("&multipart_threshold=5M&part_size=5M");
   ASSERT_TRUE(b->Create().ok());
   Bytes data = RandomBytes((18 << 20) + 12345);  // 4 parts
-  FailingSource failing(data, 12 << 20);           // dies inside part 3
+  FailingSource failing(data, 12 << 20);         // dies inside part 3
   Status st = b->Save("data/ab/big", failing);
   ASSERT_EQ(st.code(), Code::kRetryable) << st.ToString();
   EXPECT_EQ(b->multipart_stats().parts_uploaded, 2u);
@@ -257,8 +258,7 @@ TEST_F(MotoTest, CreateAppliesBucketSettingsAndObjectLock) {
   ASSERT_TRUE(b->Create().ok()) << "Create must be idempotent";
   EXPECT_TRUE(b->Properties().object_lock);
   EXPECT_TRUE(b->Properties().versioning);
-  EXPECT_NE(BucketResource(*b, "versioning").find("<Status>Enabled</Status>"),
-            std::string::npos);
+  EXPECT_NE(BucketResource(*b, "versioning").find("<Status>Enabled</Status>"), std::string::npos);
   std::string lock = BucketResource(*b, "object-lock");
   EXPECT_NE(lock.find("GOVERNANCE"), std::string::npos) << lock;
   EXPECT_NE(lock.find("<Days>2</Days>"), std::string::npos) << lock;
@@ -267,21 +267,23 @@ TEST_F(MotoTest, CreateAppliesBucketSettingsAndObjectLock) {
   EXPECT_NE(lc.find("<DaysAfterInitiation>3</DaysAfterInitiation>"), std::string::npos) << lc;
 
   ASSERT_TRUE(SaveBytes(*b, "snapshots/s1", AsBytes("snapshot")).ok());
-  S3Requester r(b->config(), S3Credentials{Moto()->access_key_id, Moto()->secret_access_key,
-                                            "", ""});
+  S3Requester r(b->config(),
+                S3Credentials{Moto()->access_key_id, Moto()->secret_access_key, "", ""});
   // moto has no GetObjectRetention; HeadObject shows the lock like AWS does.
-  auto head = r.Send("HEAD", b->config().ObjectUrl("vault/snapshots/s1"), {}, nullptr,
-                     kEmptySha256Hex);
+  auto head =
+      r.Send("HEAD", b->config().ObjectUrl("vault/snapshots/s1"), {}, nullptr, kEmptySha256Hex);
   ASSERT_TRUE(head.ok()) << head.status().ToString();
   EXPECT_EQ(head->Header("x-amz-object-lock-mode").value_or(""), "GOVERNANCE");
   auto until = ParseIsoTime(head->Header("x-amz-object-lock-retain-until-date").value_or(""));
   ASSERT_TRUE(until.ok());
-  auto days = std::chrono::duration_cast<std::chrono::hours>(
-                  *until - std::chrono::system_clock::now()).count() / 24.0;
+  auto days =
+      std::chrono::duration_cast<std::chrono::hours>(*until - std::chrono::system_clock::now())
+          .count() /
+      24.0;
   EXPECT_GT(days, 1.9);
   EXPECT_LT(days, 2.1);
-  auto hold = r.SendSmall("GET", b->config().ObjectUrl("vault/snapshots/s1", "legal-hold"), {},
-                          "", "GET ?legal-hold");
+  auto hold = r.SendSmall("GET", b->config().ObjectUrl("vault/snapshots/s1", "legal-hold"), {}, "",
+                          "GET ?legal-hold");
   ASSERT_TRUE(hold.ok()) << hold.status().ToString();
   EXPECT_NE(hold->body.find("<Status>ON</Status>"), std::string::npos) << hold->body;
 
@@ -292,8 +294,8 @@ TEST_F(MotoTest, CreateAppliesBucketSettingsAndObjectLock) {
   EXPECT_TRUE(removed.ok()) << removed.ToString();
   EXPECT_EQ(b->Stat("locks/l1").status().code(), Code::kNotFound);
   EXPECT_EQ(Names(*b, "locks/").size(), 0u);
-  auto versions = r.SendSmall("GET", b->config().BucketUrl("versions&prefix=vault%2Flocks%2F"),
-                              {}, "", "GET ?versions");
+  auto versions = r.SendSmall("GET", b->config().BucketUrl("versions&prefix=vault%2Flocks%2F"), {},
+                              "", "GET ?versions");
   ASSERT_TRUE(versions.ok()) << versions.status().ToString();
   EXPECT_NE(versions->body.find("<DeleteMarker>"), std::string::npos) << versions->body;
   EXPECT_NE(versions->body.find("<Version>"), std::string::npos) << versions->body;

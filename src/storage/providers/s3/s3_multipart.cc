@@ -1,10 +1,9 @@
 #include "storage/providers/s3/s3_multipart.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "base/fs.h"
@@ -132,9 +131,8 @@ Status MultipartUpload(S3Requester& r, const std::string& key, ByteSource& src,
     http::Headers h = extra_headers;
     h.emplace_back("Content-Type", "application/octet-stream");
     h.emplace_back("x-amz-checksum-algorithm", "SHA256");
-    ASSIGN_OR_RETURN(http::Response resp,
-                     r.SendSmall("POST", c.ObjectUrl(key, "uploads"), h, "",
-                                 "CreateMultipartUpload " + key));
+    ASSIGN_OR_RETURN(http::Response resp, r.SendSmall("POST", c.ObjectUrl(key, "uploads"), h, "",
+                                                      "CreateMultipartUpload " + key));
     ASSIGN_OR_RETURN(upload_id, ParseInitiateMultipartUpload(resp.body));
     WriteState(state_path, UploadState{upload_id, length, part_size});
   }
@@ -175,7 +173,8 @@ Status MultipartUpload(S3Requester& r, const std::string& key, ByteSource& src,
                                                  UploadQuery(upload_id)),
                             std::move(h), &body, ToHex(sha)));
     Status st = ClassifyS3Response(resp, "UploadPart " + key, c.bucket);
-    if (st.IsCorruption()) return fail_corrupt("part " + std::to_string(number) + " arrived damaged");
+    if (st.IsCorruption())
+      return fail_corrupt("part " + std::to_string(number) + " arrived damaged");
     RETURN_IF_ERROR(st);
     std::string server_etag = resp.Header("etag").value_or(etag);
     done.push_back(PartInfo{number, server_etag, got});
@@ -189,10 +188,10 @@ Status MultipartUpload(S3Requester& r, const std::string& key, ByteSource& src,
     return fail_corrupt("the content does not match its SHA-256");
   }
 
-  ASSIGN_OR_RETURN(http::Response resp,
-                   r.SendSmall("POST", c.ObjectUrl(key, UploadQuery(upload_id)), {},
-                               BuildCompleteMultipartUpload(done),
-                               "CompleteMultipartUpload " + key));
+  ASSIGN_OR_RETURN(
+      http::Response resp,
+      r.SendSmall("POST", c.ObjectUrl(key, UploadQuery(upload_id)), {},
+                  BuildCompleteMultipartUpload(done), "CompleteMultipartUpload " + key));
   ASSIGN_OR_RETURN(std::optional<S3Error> err, ParseCompleteMultipartUpload(resp.body));
   if (err) {
     http::Response as_error;

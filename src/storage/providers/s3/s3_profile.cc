@@ -22,8 +22,8 @@ Result<S3Profile> FromTable(const std::string& name, const toml::table& t) {
   RETURN_IF_ERROR(Need(endpoint.has_value(), name, "endpoint"));
   p.endpoint = *endpoint;
   auto addressing = t["addressing"].value<std::string>();
-  RETURN_IF_ERROR(Need(addressing && (*addressing == "path" || *addressing == "virtual"), name,
-                       "addressing"));
+  RETURN_IF_ERROR(
+      Need(addressing && (*addressing == "path" || *addressing == "virtual"), name, "addressing"));
   p.addressing = *addressing == "path" ? Addressing::kPath : Addressing::kVirtualHost;
   auto region = t["default_region"].value<std::string>();
   RETURN_IF_ERROR(Need(region.has_value(), name, "default_region"));
@@ -88,8 +88,8 @@ Result<S3Profile> FindS3Profile(std::string_view name) {
     if (p.name == name) return p;
     known += (known.empty() ? "" : ", ") + p.name;
   }
-  return Status::InvalidArgument("unknown S3 profile '" + std::string(name) +
-                                 "' (known: " + known + ")");
+  return Status::InvalidArgument("unknown S3 profile '" + std::string(name) + "' (known: " + known +
+                                 ")");
 }
 
 Result<std::vector<std::string>> S3ProfileNames() {

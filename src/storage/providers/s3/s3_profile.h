@@ -22,14 +22,14 @@ enum class Addressing { kVirtualHost, kPath };
 
 struct S3Profile {
   std::string name;
-  std::string endpoint;        // host pattern with {region} / {namespace}; "" = none
+  std::string endpoint;  // host pattern with {region} / {namespace}; "" = none
   Addressing addressing = Addressing::kPath;
   std::string default_region;  // "" = the address must give one
   bool object_lock = false;
   bool versioning = false;
   bool lifecycle = false;
   uint64_t min_part_size = 5 << 20;
-  bool bearer_auth = false;    // an IAM API key can replace HMAC keys (IBM COS)
+  bool bearer_auth = false;  // an IAM API key can replace HMAC keys (IBM COS)
 };
 
 Result<S3Profile> FindS3Profile(std::string_view name);

@@ -48,14 +48,13 @@ std::array<uint8_t, 16> Md5(ByteView data) {
 S3Requester::S3Requester(S3Config config, S3Credentials credentials, http::ClientOptions options)
     : config_(std::move(config)), credentials_(std::move(credentials)), client_(options) {
   if (!credentials_.ibm_api_key.empty()) {
-    tokens_ = std::make_unique<IbmTokenSource>(client_, config_.iam_token_url,
-                                               credentials_.ibm_api_key);
+    tokens_ =
+        std::make_unique<IbmTokenSource>(client_, config_.iam_token_url, credentials_.ibm_api_key);
   }
 }
 
-Result<http::Response> S3Requester::Send(std::string method, std::string url,
-                                         http::Headers headers, ByteSource* body,
-                                         std::string_view payload_hash_hex,
+Result<http::Response> S3Requester::Send(std::string method, std::string url, http::Headers headers,
+                                         ByteSource* body, std::string_view payload_hash_hex,
                                          const std::function<Status(ByteView)>* sink,
                                          const http::CancellationToken* cancel) {
   http::Request req;

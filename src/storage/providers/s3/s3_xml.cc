@@ -197,9 +197,9 @@ Result<std::chrono::system_clock::time_point> ParseIsoTime(std::string_view text
   };
   std::tm tm{};
   int year, mon, day, hour, min, sec;
-  if (!num(0, 4, year) || text[4] != '-' || !num(5, 2, mon) || text[7] != '-' ||
-      !num(8, 2, day) || text[10] != 'T' || !num(11, 2, hour) || text[13] != ':' ||
-      !num(14, 2, min) || text[16] != ':' || !num(17, 2, sec)) {
+  if (!num(0, 4, year) || text[4] != '-' || !num(5, 2, mon) || text[7] != '-' || !num(8, 2, day) ||
+      text[10] != 'T' || !num(11, 2, hour) || text[13] != ':' || !num(14, 2, min) ||
+      text[16] != ':' || !num(17, 2, sec)) {
     return bad();
   }
   std::string_view rest = text.substr(19, text.size() - 20);
@@ -234,12 +234,23 @@ std::string XmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;

@@ -1,7 +1,6 @@
 #include "storage/providers/s3/s3_xml.h"
 
 #include <gtest/gtest.h>
-
 #include <tinyxml2.h>
 
 namespace custos::s3 {
@@ -28,8 +27,8 @@ TEST(S3Xml, ListObjectsV2) {
   EXPECT_TRUE(page->truncated);
   EXPECT_EQ(page->next_token, "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
 
-  auto last = ParseListObjectsV2(
-      "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
+  auto last =
+      ParseListObjectsV2("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
   ASSERT_TRUE(last.ok());
   EXPECT_TRUE(last->objects.empty());
   EXPECT_FALSE(last->truncated);
@@ -37,9 +36,9 @@ TEST(S3Xml, ListObjectsV2) {
 
 TEST(S3Xml, HostileListings) {
   const char* cases[] = {
-      "",                                                      // empty
-      "<ListBucketResult><Contents><Key>a</Key>",              // truncated
-      "<Error><Code>x</Code></Error>",                         // wrong root
+      "",                                                                          // empty
+      "<ListBucketResult><Contents><Key>a</Key>",                                  // truncated
+      "<Error><Code>x</Code></Error>",                                             // wrong root
       "<ListBucketResult><Contents><Size>1</Size></Contents></ListBucketResult>",  // no key
       "<ListBucketResult><Contents><Key>a</Key><Size>-1</Size></Contents></ListBucketResult>",
       "<ListBucketResult><Contents><Key>a</Key><Size>1e9</Size></Contents></ListBucketResult>",
@@ -85,8 +84,7 @@ TEST(S3Xml, ErrorDocument) {
   ASSERT_TRUE(hostile.ok());
   EXPECT_EQ(hostile->code.size(), 200u);
   EXPECT_LE(hostile->message.size(), 200u);
-  EXPECT_EQ(ParseError("<Error><Message>x</Message></Error>").status().code(),
-            Code::kCorruption);
+  EXPECT_EQ(ParseError("<Error><Message>x</Message></Error>").status().code(), Code::kCorruption);
   EXPECT_EQ(ParseError("<Error><Code>X").status().code(), Code::kCorruption);
 }
 
@@ -168,9 +166,9 @@ TEST(S3Xml, IsoTimes) {
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(FormatIsoTime(*t), "2026-11-26T09:24:07Z");
   EXPECT_EQ(std::chrono::system_clock::to_time_t(*ParseIsoTime("1970-01-01T00:00:10.123Z")), 10);
-  for (const char* bad : {"", "2026-11-26", "2026-11-26T09:24:07", "2026-13-01T00:00:00Z",
-                          "2026-11-26T09:24:07.Z", "2026-11-26T09:24:07.12aZ",
-                          "2026/11/26T09:24:07Z", "+026-11-26T09:24:07Z"}) {
+  for (const char* bad :
+       {"", "2026-11-26", "2026-11-26T09:24:07", "2026-13-01T00:00:00Z", "2026-11-26T09:24:07.Z",
+        "2026-11-26T09:24:07.12aZ", "2026/11/26T09:24:07Z", "+026-11-26T09:24:07Z"}) {
     EXPECT_FALSE(ParseIsoTime(bad).ok()) << bad;
   }
 }
