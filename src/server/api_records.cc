@@ -398,6 +398,14 @@ ApiResponse Api::History(const ApiRequest& req) {
     if (req.access == Access::kOwn && req.caller->trainee != id) {
       return ErrorResponse(404, "not_found", "trainee not found");
     }
+    // Journal an access only for a subject that exists or existed.
+    auto rec = store_.Get(e.name, id);
+    if (!rec.ok()) {
+      if (!rec.status().IsNotFound()) return StatusResponse(rec.status());
+      auto past = store_.SubjectHistory(id);
+      if (!past.ok()) return StatusResponse(past.status());
+      if (past->empty()) return ErrorResponse(404, "not_found", "trainee not found");
+    }
   } else {
     // The record may be deleted: find its subject from the live row or the journal.
     auto rec = store_.Get(e.name, id);

@@ -510,6 +510,10 @@ class PrivacyTest(ServerTestCase):
         access = [e for e in hist["entries"] if e["event"] == "access"]
         self.assertGreaterEqual(len(access), 2, hist)
         self.assertIn("funding-audit", [e["payload"]["reason"] for e in access])
+        # An unknown subject is a 404 and journals nothing.
+        last = srv.json("GET", "/health", token=None)[1]["last_seq"]
+        srv.json("GET", "/api/v1/trainees/NOSUCHTRAINEE/history", expect=404)
+        self.assertEqual(srv.json("GET", "/health", token=None)[1]["last_seq"], last)
         # Institution data (a programme) is not a trainee's personal data.
         _, h2 = srv.json("GET", "/api/v1/trainees/%s/history" % fx.other_trainee, expect=200)
         srv.json("GET", "/api/v1/programmes/" + fx.programme, expect=200)
@@ -535,7 +539,7 @@ class AuditApiTest(ServerTestCase):
         status, _, vkey = srv.request("GET", "/api/v1/audit/key")
         self.assertEqual(status, 200)
         vkey = vkey.decode().strip()
-        name, key_hash, key_b64 = vkey.split("+")
+        name, key_hash, key_b64 = vkey.split("+", 2)
         self.assertEqual(name, origin)
         key = base64.b64decode(key_b64)
         self.assertEqual(key[0], 1)  # Ed25519
