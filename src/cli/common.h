@@ -85,5 +85,7 @@ void RegisterVersion(CLI::App&, GlobalOptions&, int&);
 void RegisterDest(CLI::App&, GlobalOptions&, int&);
 void RegisterRds(CLI::App&, GlobalOptions&, int&);
 void RegisterAudit(CLI::App&, GlobalOptions&, int&);
+void RegisterServe(CLI::App&, GlobalOptions&, int&);
+void RegisterToken(CLI::App&, GlobalOptions&, int&);
 
 }  // namespace custos::cli

@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   for (Register r : {RegisterInit, RegisterBackup, RegisterSnapshots, RegisterLs, RegisterRestore,
                      RegisterCheck, RegisterForget, RegisterPrune, RegisterKey, RegisterStats,
-                     RegisterDiff, RegisterUnlock, RegisterVersion, RegisterDest, RegisterRds, RegisterAudit}) {
+                     RegisterDiff, RegisterUnlock, RegisterVersion, RegisterDest, RegisterRds, RegisterAudit, RegisterServe,
+                     RegisterToken}) {
     r(app, g, exit_code);
   }
   try {

@@ -15,15 +15,12 @@
 
 #include "base/result.h"
 #include "storage/backend.h"
+#include "storage/redact.h"
 
 namespace custos {
 
 Result<std::unique_ptr<Backend>> OpenBackend(const std::string& url);
 
-// The address with secrets removed so it can be logged: a password in the
-// userinfo and the values of query parameters whose names mention secret,
-// key, token, password, signature or credential (and "sig") become "***".
-// Plain paths are returned unchanged.
-std::string RedactUrl(const std::string& url);
+// RedactUrl (storage/redact.h) removes secrets from an address for logs.
 
 }  // namespace custos

@@ -48,7 +48,10 @@ Result<std::unique_ptr<Vault>> Vault::Open(std::unique_ptr<Backend> backend, con
   auto cfg = LoadBytes(*backend, "config");
   if (!cfg.ok()) {
     if (cfg.status().IsNotFound()) {
-      return Status::NotFound("no vault at " + backend->Location() + " (config not found)");
+      // Keep the backend's reason: "the bucket 'x' does not exist" says more
+      // than a missing config.
+      return Status::NotFound("no vault at " + backend->Location() + " (config not found: " +
+                              cfg.status().message() + ")");
     }
     return cfg.status().WithContext("config");
   }

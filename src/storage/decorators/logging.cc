@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "storage/decorators/code_names.h"
-#include "storage/registry.h"
+#include "storage/redact.h"
 
 namespace custos {
 namespace {

@@ -1,0 +1,129 @@
+// audit_bench: how fast `custos audit verify` checks a large journal.
+//
+//   audit_bench --dir /tmp/custos-bench --entries 1000000 [--writers 16]
+//
+// Fills a fresh data directory through the records store (a trainee, an
+// employer, a programme, an enrollment, then attendance records written by
+// --writers threads, so group commit is exercised), lets the audit log sign
+// checkpoints along the way, then reopens it and runs the same verification
+// as `custos audit verify` (every leaf, payload, commitment, row, the tree,
+// every checkpoint and their consistency). Prints one JSON line with the
+// fill rate and the verify rate. With --verify-only it verifies an existing
+// directory.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "audit/verify.h"
+#include "records/model/examples.h"
+#include "records/model/schema.h"
+#include "records/sqlite_store.h"
+
+using namespace custos;
+
+namespace {
+
+double Since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+int Die(const Status& st) {
+  std::fprintf(stderr, "audit_bench: %s\n", st.ToString().c_str());
+  return 1;
+}
+
+nlohmann::json Example(const char* entity) {
+  return records::ExampleRecord(*records::FindEntity(entity));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir = "/tmp/custos-audit-bench";
+  uint64_t entries = 1000000;
+  int writers = 16;
+  bool verify_only = false;
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--dir" && i + 1 < argc) dir = argv[++i];
+    else if (a == "--entries" && i + 1 < argc) entries = std::strtoull(argv[++i], nullptr, 10);
+    else if (a == "--writers" && i + 1 < argc) writers = std::atoi(argv[++i]);
+    else if (a == "--verify-only") verify_only = true;
+    else {
+      std::fprintf(stderr, "audit_bench: unknown option %s\n", a.c_str());
+      return 2;
+    }
+  }
+  double fill_s = 0;
+  if (!verify_only) {
+    std::filesystem::remove_all(dir);
+    auto store = records::OpenSqliteStore(dir);
+    if (!store.ok()) return Die(store.status());
+    audit::AuditLogOptions o;
+    o.data_dir = dir;
+    auto log = audit::AuditLog::Open(**store, o);
+    if (!log.ok()) return Die(log.status());
+    records::Actor actor{"bench", "registrar"};
+    auto emp = (*store)->Create(actor, "employer", Example("employer"));
+    if (!emp.ok()) return Die(emp.status());
+    auto prg = (*store)->Create(actor, "programme", Example("programme"));
+    if (!prg.ok()) return Die(prg.status());
+    auto trainee = Example("trainee");
+    trainee["employer_id"] = emp->id;
+    auto trn = (*store)->Create(actor, "trainee", trainee);
+    if (!trn.ok()) return Die(trn.status());
+    auto enrollment = Example("enrollment");
+    enrollment["trainee_id"] = trn->id;
+    enrollment["programme_id"] = prg->id;
+    enrollment["employer_id"] = emp->id;
+    auto enr = (*store)->Create(actor, "enrollment", enrollment);
+    if (!enr.ok()) return Die(enr.status());
+    auto attendance = Example("attendance");
+    attendance["enrollment_id"] = enr->id;
+    std::atomic<uint64_t> next{4};
+    std::atomic<bool> failed{false};
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::thread> threads;
+    for (int w = 0; w < writers; w++) {
+      threads.emplace_back([&] {
+        nlohmann::json body = attendance;
+        while (!failed && next.fetch_add(1) < entries) {
+          body["minutes"] = static_cast<int>(next.load() % 600);
+          auto r = (*store)->Create(actor, "attendance", body);
+          if (!r.ok()) {
+            std::fprintf(stderr, "audit_bench: %s\n", r.status().ToString().c_str());
+            failed = true;
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    fill_s = Since(t0);
+    if (failed) return 1;
+    auto cp = (*log)->CheckpointNow();
+    if (!cp.ok()) return Die(cp.status());
+  }
+  auto store = records::OpenSqliteStore(dir);
+  if (!store.ok()) return Die(store.status());
+  auto t1 = std::chrono::steady_clock::now();
+  auto report = audit::VerifyDataDir(**store, dir, "");
+  double verify_s = Since(t1);
+  if (!report.ok()) return Die(report.status());
+  for (const auto& p : report->problems) {
+    std::fprintf(stderr, "audit_bench: problem: %s: %s\n", p.kind.c_str(), p.message.c_str());
+  }
+  std::printf(
+      "{\"entries\":%llu,\"checkpoints\":%llu,\"fill_seconds\":%.2f,\"fill_entries_per_s\":%.0f,"
+      "\"verify_seconds\":%.2f,\"verify_entries_per_s\":%.0f,\"ok\":%s}\n",
+      static_cast<unsigned long long>(report->entries),
+      static_cast<unsigned long long>(report->checkpoints), fill_s,
+      fill_s > 0 ? static_cast<double>(report->entries) / fill_s : 0.0, verify_s,
+      static_cast<double>(report->entries) / verify_s, report->ok() ? "true" : "false");
+  return report->ok() ? 0 : 1;
+}
