@@ -289,6 +289,9 @@ Status ServerImpl::Init(const ServerOptions& o) {
   const size_t threads = std::max<size_t>(o.threads, 4);
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_->set_payload_max_length(kLargeBodyLimit);
+  // Responses go out as header and body writes; without TCP_NODELAY, Nagle
+  // holds the body until the client's delayed ACK (~40 ms per request).
+  http_->set_tcp_nodelay(true);
   http_->set_read_timeout(o.read_timeout);
   http_->set_write_timeout(o.write_timeout);
   http_->set_keep_alive_timeout(o.keep_alive_timeout.count());
