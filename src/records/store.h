@@ -12,7 +12,8 @@
 // - Journal: each record changed by a write gets exactly one entry (an
 //   import of N rows gets N entries; an erasure gets one per removed record
 //   plus one for the key). Sequence numbers start at 1 and have no gaps.
-//   After a commit the commit listener gets the new entries in seq order.
+//   After a commit, and before any of its writers is acknowledged, the
+//   commit listener gets the new entries in seq order.
 // - Record bodies are validated against the records model
 //   (records/model/validate.h) and stored in its canonical JSON form; the
 //   same bytes are the after-image the journal commits to.
@@ -172,8 +173,9 @@ class RecordsStore {
   // InvalidArgument for the institution; NotFound for an unknown subject.
   virtual Status DestroySubjectKey(const Actor& actor, std::string_view subject_id,
                                    std::optional<std::string> reason = std::nullopt) = 0;
-  // Called on the store's writer thread after each group commit, with the
-  // committed entries in seq order. It must be quick and must not call the
+  // Called on the store's writer thread after each group commit and before
+  // its writes are acknowledged (so an acknowledged write is already in the
+  // audit log), with the committed entries in seq order. It must be quick and must not call the
   // store's write methods (they would fail with Internal). nullptr clears.
   virtual void SetCommitListener(CommitListener listener) = 0;
   virtual uint64_t LastSeq() = 0;
