@@ -10,6 +10,7 @@
 #include "audit/checkpoint_log.h"
 #include "audit/signing.h"
 #include "base/fs.h"
+#include "base/thread_name.h"
 #include "journal/merkle.h"
 #include "journal/tlog_proof.h"
 
@@ -19,8 +20,8 @@ namespace {
 
 class AuditLogImpl final : public AuditLog {
  public:
-  AuditLogImpl(records::RecordsStore& store, LogSigner signer,
-               std::unique_ptr<CheckpointLog> log, std::chrono::milliseconds interval)
+  AuditLogImpl(records::RecordsStore& store, LogSigner signer, std::unique_ptr<CheckpointLog> log,
+               std::chrono::milliseconds interval)
       : store_(store), signer_(std::move(signer)), log_(std::move(log)), interval_(interval) {}
 
   ~AuditLogImpl() override {
@@ -36,9 +37,8 @@ class AuditLogImpl final : public AuditLog {
   Status Start(const std::vector<std::string>& stored_notes) {
     // Listen first, then load what is already committed: an entry committed
     // in between is either loaded or delivered, and Follow skips duplicates.
-    store_.SetCommitListener([this](std::span<const records::CommittedEntry> entries) {
-      Follow(entries);
-    });
+    store_.SetCommitListener(
+        [this](std::span<const records::CommittedEntry> entries) { Follow(entries); });
     {
       std::lock_guard<std::mutex> lock(append_mu_);
       RETURN_IF_ERROR(CatchUpLocked(store_.LastSeq()));
@@ -58,7 +58,10 @@ class AuditLogImpl final : public AuditLog {
       latest_ = Checkpoint{cp.size, cp.root, stored_notes.back()};
       have_latest_ = true;
     }
-    thread_ = std::thread([this] { Run(); });
+    thread_ = std::thread([this] {
+      SetThreadName("custos-audit");
+      Run();
+    });
     return Status::OK();
   }
 
@@ -110,9 +113,8 @@ class AuditLogImpl final : public AuditLog {
 
   Result<ConsistencyProof> Consistency(uint64_t from_size, uint64_t to_size) const override {
     if (from_size > to_size || to_size > tree_.Size()) {
-      return Status::InvalidArgument("no consistency proof from size " +
-                                     std::to_string(from_size) + " to " +
-                                     std::to_string(to_size) + " (the log holds " +
+      return Status::InvalidArgument("no consistency proof from size " + std::to_string(from_size) +
+                                     " to " + std::to_string(to_size) + " (the log holds " +
                                      std::to_string(tree_.Size()) + ")");
     }
     ConsistencyProof p;
@@ -224,8 +226,8 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(records::RecordsStore& store,
                                                  const AuditLogOptions& options) {
   ASSIGN_OR_RETURN(LogSigner signer, LoadOrCreateSigner(options.data_dir, options.origin));
   std::vector<std::string> notes;
-  ASSIGN_OR_RETURN(auto log,
-                   CheckpointLog::Open(JoinPath(options.data_dir, "audit/checkpoints.log"), &notes));
+  ASSIGN_OR_RETURN(
+      auto log, CheckpointLog::Open(JoinPath(options.data_dir, "audit/checkpoints.log"), &notes));
   auto impl = std::make_unique<AuditLogImpl>(store, std::move(signer), std::move(log),
                                              options.checkpoint_interval);
   RETURN_IF_ERROR(impl->Start(notes));

@@ -1,4 +1,7 @@
-// Cryptographically secure randomness (libsodium's randombytes).
+// Cryptographically secure randomness. Draws of up to 256 bytes come from a
+// per-thread ChaCha20 generator keyed from the kernel (no system call per
+// draw, fresh key after fork); larger draws come from the kernel directly.
+// Thread-safe.
 #pragma once
 
 #include <cstdint>

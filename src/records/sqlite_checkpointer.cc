@@ -1,5 +1,7 @@
 #include "records/sqlite_checkpointer.h"
 
+#include "base/thread_name.h"
+
 namespace custos::records {
 
 Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& db_path,
@@ -11,7 +13,10 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& db_
   o.busy_timeout_ms = 100;
   ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(db_path, o));
   std::unique_ptr<Checkpointer> c(new Checkpointer(std::move(conn), wal_pages));
-  c->thread_ = std::thread([p = c.get()] { p->Run(); });
+  c->thread_ = std::thread([p = c.get()] {
+    SetThreadName("custos-ckpt");
+    p->Run();
+  });
   return c;
 }
 

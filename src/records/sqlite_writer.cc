@@ -1,5 +1,7 @@
 #include "records/sqlite_writer.h"
 
+#include "base/thread_name.h"
+
 namespace custos::records {
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> conn, uint64_t next_seq,
@@ -8,7 +10,14 @@ GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> conn, uint64_t 
       max_group_(max_group == 0 ? 1 : max_group),
       hooks_(std::move(hooks)),
       next_seq_(next_seq) {
-  thread_ = std::thread([this] { Run(); });
+  notifier_ = std::thread([this] {
+    SetThreadName("custos-notify");
+    NotifyLoop();
+  });
+  thread_ = std::thread([this] {
+    SetThreadName("custos-writer");
+    Run();
+  });
   std::lock_guard lock(mu_);
   thread_id_ = thread_.get_id();
 }
@@ -20,6 +29,26 @@ GroupCommitWriter::~GroupCommitWriter() {
   }
   cv_.notify_all();
   thread_.join();
+  {
+    std::lock_guard lock(notify_mu_);
+    notify_stop_ = true;
+  }
+  notify_cv_.notify_all();
+  notifier_.join();
+}
+
+void GroupCommitWriter::NotifyLoop() {
+  while (true) {
+    std::vector<Op> group;
+    {
+      std::unique_lock lock(notify_mu_);
+      notify_cv_.wait(lock, [&] { return notify_stop_ || !finished_.empty(); });
+      if (finished_.empty()) return;  // stopped and drained
+      group = std::move(finished_.front());
+      finished_.pop_front();
+    }
+    for (Op& op : group) op.done.set_value(std::move(op.result));
+  }
 }
 
 Status GroupCommitWriter::Submit(Mutation m) {
@@ -30,7 +59,7 @@ Status GroupCommitWriter::Submit(Mutation m) {
       return Status::Internal("records store: write called from the commit listener");
     }
     if (stop_) return Status::Cancelled("records store is closing");
-    queue_.push_back(Op{std::move(m), {}});
+    queue_.push_back(Op{std::move(m), {}, Status::OK()});
     result = queue_.back().done.get_future();
   }
   cv_.notify_one();
@@ -144,7 +173,13 @@ void GroupCommitWriter::ProcessGroup(std::vector<Op>& group) {
   // The audit log hears of the entries before any writer is acknowledged, so
   // an acknowledged write can be proven at once.
   if (!txn.entries.empty() && hooks_.on_entries) hooks_.on_entries(txn.entries);
-  for (size_t i = 0; i < group.size(); ++i) group[i].done.set_value(results[i]);
+  for (size_t i = 0; i < group.size(); ++i) group[i].result = std::move(results[i]);
+  {
+    std::lock_guard lock(notify_mu_);
+    finished_.push_back(std::move(group));
+  }
+  notify_cv_.notify_one();
+  group = std::vector<Op>();
 }
 
 }  // namespace custos::records
