@@ -80,7 +80,7 @@ Result<uint64_t> SqliteStore::AppendEntry(WriteTxn& txn, const EntryInput& in) {
   RandomFill(payload.salt);
   leaf.commitment = PayloadCommitment(payload);
 
-  if (!in.record_id.empty()) {
+  if (!in.record_id.empty() && !in.fresh_record_id) {
     ASSIGN_OR_RETURN(StmtLease st,
                      txn.conn.Prepare("SELECT seq, leaf_hash FROM journal WHERE entity = ? AND"
                                       " record_id = ? ORDER BY seq DESC LIMIT 1"));

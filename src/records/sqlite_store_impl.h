@@ -42,6 +42,9 @@ struct EntryInput {
   const std::string* after = nullptr;   // nullptr: none (deleted / not a record change)
   const std::optional<std::string>* reason = nullptr;
   uint64_t time_micros = 0;
+  // The record id was minted in this mutation, so the journal holds no
+  // earlier entry for it and the lookup of the previous entry is skipped.
+  bool fresh_record_id = false;
 };
 
 // A field of another entity that references an entity (for delete checks).

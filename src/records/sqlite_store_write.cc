@@ -154,6 +154,7 @@ Result<Record> SqliteStore::InsertRecord(WriteTxn& txn, const Actor& actor,
   in.after = &out.data;
   in.reason = &reason;
   in.time_micros = out.created_at;
+  in.fresh_record_id = true;
   RETURN_IF_ERROR(AppendEntry(txn, in).status());
   return out;
 }
