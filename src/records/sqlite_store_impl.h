@@ -69,7 +69,7 @@ class SqliteStore final : public RecordsStore {
                 uint64_t expected_version, std::optional<std::string> reason) override;
   Result<ListPage> List(std::string_view entity, const ListQuery& query) override;
   Result<std::vector<Record>> ImportBatch(const Actor& actor, std::string_view entity,
-                                          std::span<const ImportRow> rows,
+                                          std::span<const ImportItem> rows,
                                           std::optional<std::string> reason) override;
 
   Result<std::vector<HistoryEntry>> History(std::string_view entity, std::string_view id) override;

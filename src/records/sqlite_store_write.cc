@@ -303,14 +303,14 @@ Status SqliteStore::Delete(const Actor& actor, std::string_view entity, std::str
 }
 
 Result<std::vector<Record>> SqliteStore::ImportBatch(const Actor& actor, std::string_view entity,
-                                                     std::span<const ImportRow> rows,
+                                                     std::span<const ImportItem> rows,
                                                      std::optional<std::string> reason) {
   RETURN_IF_ERROR(CheckWriteArgs(actor, reason));
   const EntitySchema* schema = EntityOrNull(entity);
   if (schema == nullptr) return UnknownEntity(entity);
   std::vector<nlohmann::json> records;
   records.reserve(rows.size());
-  for (const ImportRow& row : rows) {
+  for (const ImportItem& row : rows) {
     auto r = ValidateRecord(*schema, row.body, Mode::kCreate);
     if (!r.ok()) return r.status().WithContext("line " + std::to_string(row.line));
     records.push_back(std::move(r).value());

@@ -92,7 +92,7 @@ struct ListPage {
   std::string next_cursor;      // empty when this is the last page
 };
 
-struct ImportRow {
+struct ImportItem {
   uint64_t line = 0;  // the source line, named in errors
   nlohmann::json body;
 };
@@ -146,7 +146,7 @@ class RecordsStore {
   // Creates every row or none (one transaction). The first failing row's
   // error is returned with "line N: " in front.
   virtual Result<std::vector<Record>> ImportBatch(
-      const Actor& actor, std::string_view entity, std::span<const ImportRow> rows,
+      const Actor& actor, std::string_view entity, std::span<const ImportItem> rows,
       std::optional<std::string> reason = std::nullopt) = 0;
 
   // ---- journal ----------------------------------------------------------

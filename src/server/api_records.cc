@@ -12,9 +12,9 @@
 namespace custos::server {
 namespace {
 
+using nlohmann::json;
 using records::EntitySchema;
 using records::Record;
-using nlohmann::json;
 
 std::string ETag(uint64_t version) { return "\"" + std::to_string(version) + "\""; }
 
@@ -138,9 +138,9 @@ ApiResponse Api::Update(const ApiRequest& req, records::UpdateMode mode) {
     auto cur = store_.Get(e.name, req.params[0]);
     if (!cur.ok()) return StatusResponse(cur.status());
     if (cur->version != version) {
-      return ErrorResponse(409, "version_conflict",
-                           std::string(e.name) + " " + cur->id + " is at version " +
-                               std::to_string(cur->version));
+      return ErrorResponse(
+          409, "version_conflict",
+          std::string(e.name) + " " + cur->id + " is at version " + std::to_string(cur->version));
     }
     json before = json::parse(cur->data, nullptr, false);
     auto after = mode == records::UpdateMode::kPatch
@@ -212,8 +212,7 @@ ApiResponse Api::List(const ApiRequest& req) {
       const bool timestamp = field == "created_at" || field == "updated_at";
       if (spec == nullptr && !timestamp && !(field == "subject_id" && !from)) {
         return ErrorResponse(400, "unknown_filter",
-                             "unknown filter field \"" + SafeName(field) + "\"",
-                             SafeName(field));
+                             "unknown filter field \"" + SafeName(field) + "\"", SafeName(field));
       }
       if (from) {
         if (!timestamp && spec->type != records::FieldType::kDate &&
@@ -240,8 +239,7 @@ ApiResponse Api::List(const ApiRequest& req) {
   if (req.access == Access::kOwn && req.caller->role == Role::kTrainee) {
     q.equals.push_back({"subject_id", req.caller->trainee});
   }
-  if (req.access == Access::kOwn && req.caller->role == Role::kAssessor &&
-      e.name == "assessment") {
+  if (req.access == Access::kOwn && req.caller->role == Role::kAssessor && e.name == "assessment") {
     q.equals.push_back({"assessor", req.caller->assessor});
   }
   auto page = store_.List(e.name, q);
@@ -324,8 +322,8 @@ ApiResponse Api::Import(const ApiRequest& req) {
         422, "import_failed",
         std::to_string(parsed->problems.size()) +
             " problem(s) found; nothing was imported. First: " + (csv ? "line " : "element ") +
-            std::to_string(first.line) + (first.field.empty() ? "" : " field \"" + first.field + "\"") +
-            ": " + first.reason,
+            std::to_string(first.line) +
+            (first.field.empty() ? "" : " field \"" + first.field + "\"") + ": " + first.reason,
         first.field, first.line);
     json j = json::parse(r.body);
     j["error"]["errors"] = ProblemsJson(parsed->problems);
@@ -333,9 +331,10 @@ ApiResponse Api::Import(const ApiRequest& req) {
     return r;
   }
   if (parsed->rows.empty()) return ErrorResponse(422, "import_failed", "the import has no rows");
-  std::vector<records::ImportRow> rows;
+  std::vector<records::ImportItem> rows;
   rows.reserve(parsed->rows.size());
-  for (auto& [line, body] : parsed->rows) rows.push_back(records::ImportRow{line, std::move(body)});
+  for (auto& [line, body] : parsed->rows)
+    rows.push_back(records::ImportItem{line, std::move(body)});
   auto created = store_.ImportBatch(ActorOf(req), e.name, rows);
   if (!created.ok()) {
     const Status& st = created.status();

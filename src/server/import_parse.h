@@ -1,6 +1,5 @@
-// Bulk-import parsing for the API, kept in its own translation unit: the
-// records model's import.h and the store's store.h both declare
-// records::ImportRow, so no file may include both.
+// Bulk-import parsing for the API: the records model's importer turned into
+// the store's import items.
 //
 // Contract: ParseImport() parses CSV (`csv` true) or a JSON array with the
 // records model's importer and returns the canonical rows with their lines,
@@ -8,12 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/result.h"
 #include "records/model/schema.h"

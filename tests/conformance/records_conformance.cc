@@ -371,7 +371,7 @@ TEST_P(RecordsConformanceTest, ImportIsAllOrNothing) {
     return p.ok() ? p->records.size() : 0;
   };
   const size_t n0 = count();
-  std::vector<ImportRow> rows;
+  std::vector<ImportItem> rows;
   for (int i = 0; i < 20; ++i)
     rows.push_back({static_cast<uint64_t>(i + 2), Body("attendance", g)});
   // A row that fails validation: nothing is applied, the line is named.

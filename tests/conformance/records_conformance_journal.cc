@@ -349,7 +349,7 @@ TEST_P(RecordsConformanceTest, ConcurrentWritersShareCommits) {
 
   // The same work as one import: one transaction, one fsync (the store's
   // cost per write without waiting for the disk).
-  std::vector<ImportRow> rows(kThreads * kPerThread, ImportRow{1, body});
+  std::vector<ImportItem> rows(kThreads * kPerThread, ImportItem{1, body});
   t0 = std::chrono::steady_clock::now();
   cpu0 = CpuSeconds();
   auto imported = store().ImportBatch(registrar_, "attendance", rows);
