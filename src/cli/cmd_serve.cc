@@ -75,7 +75,7 @@ void RegisterServe(CLI::App& app, GlobalOptions&, int& exit_code) {
   cmd->add_option("--tls-cert", o->server.tls_cert, "TLS certificate chain (PEM)");
   cmd->add_option("--tls-key", o->server.tls_key, "TLS private key (PEM)");
   cmd->add_flag("--demo", o->server.demo, "load demo records on first start");
-  cmd->add_option("--threads", o->server.threads, "worker threads (one per open connection)")
+  cmd->add_option("--threads", o->server.threads, "connections served at once (one thread each; further connections are refused)")
       ->capture_default_str();
   cmd->add_option("--log-level", o->log_level, "debug, info, warn or error")
       ->capture_default_str();

@@ -1,10 +1,19 @@
 #include "server/server.h"
 
-#include <httplib.h>
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
+#include <condition_variable>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 
 #include "audit/audit_log.h"
 #include "base/fs.h"
@@ -35,9 +44,10 @@ bool IsLoopbackPeer(const std::string& addr) {
   return addr.starts_with("127.") || addr == "::1" || addr.starts_with("::ffff:127.");
 }
 
-std::string LowerMediaType(const std::string& v) {
+std::string LowerMediaType(const char* v) {
   std::string out;
-  for (char c : v) {
+  for (; v != nullptr && *v != '\0'; ++v) {
+    const char c = *v;
     if (c == ';') break;
     if (c == ' ' || c == '\t') continue;
     out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
@@ -45,10 +55,103 @@ std::string LowerMediaType(const std::string& v) {
   return out;
 }
 
+std::string Header(MHD_Connection* conn, const char* name) {
+  const char* v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+  return v != nullptr ? std::string(v) : std::string();
+}
+
+std::string PeerAddress(MHD_Connection* conn) {
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (info == nullptr || info->client_addr == nullptr) return {};
+  char buf[INET6_ADDRSTRLEN] = {0};
+  const sockaddr* sa = info->client_addr;
+  if (sa->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
+  } else if (sa->sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
+  }
+  return buf;
+}
+
+// A file descriptor that is closed unless released.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    std::swap(fd_, o.fd_);
+    return *this;
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+// Binds and listens on host:port (port 0: any free port); the listening
+// socket is handed to libmicrohttpd.
+Result<Fd> Listen(const ListenAddress& a, const std::string& text) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const std::string port = std::to_string(a.port);
+  if (getaddrinfo(a.host.c_str(), port.c_str(), &hints, &res) != 0 || res == nullptr) {
+    return Status::InvalidArgument("--listen: cannot resolve " + a.host);
+  }
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(res, freeaddrinfo);
+  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+    Fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
+    if (fd.get() < 0) continue;
+    int one = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ai->ai_family == AF_INET6)
+      ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (::bind(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0) continue;
+    if (::listen(fd.get(), SOMAXCONN) != 0) continue;
+    return Result<Fd>(std::move(fd));
+  }
+  return Status::IOError("cannot listen on " + text + " (in use or not permitted)");
+}
+
+int BoundPort(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return 0;
+}
+
+// One request between libmicrohttpd's calls: the headers are checked on the
+// first call, the body arrives in pieces, the answer is made on the last.
+struct Exchange {
+  Clock::time_point t0 = Clock::now();
+  std::string method;
+  std::string path;
+  RouteMatch match;
+  std::string actor = "-";
+  std::optional<ApiResponse> early;
+  ApiRequest areq;
+  std::multimap<std::string, std::string> query;
+  std::string body;
+  size_t limit = 0;
+  bool too_big = false;
+};
+
 class ServerImpl final : public ApiServer {
  public:
   ~ServerImpl() override {
     Stop();
+    if (daemon_ != nullptr) MHD_stop_daemon(daemon_);
     api_.reset();
     audit_.reset();  // clears the store's commit listener
     store_.reset();
@@ -56,35 +159,51 @@ class ServerImpl final : public ApiServer {
 
   const std::optional<std::string>& first_admin_token() const override { return first_token_; }
   std::string url() const override {
-    std::string host = addr_.host.find(':') != std::string::npos ? "[" + addr_.host + "]"
-                                                                 : addr_.host;
+    std::string host =
+        addr_.host.find(':') != std::string::npos ? "[" + addr_.host + "]" : addr_.host;
     return std::string(tls_ ? "https://" : "http://") + host + ":" + std::to_string(port_);
   }
   Status Run() override {
-    if (!http_->listen_after_bind()) return Status::IOError("the HTTP listener failed");
+    std::unique_lock lock(stop_mu_);
+    stop_cv_.wait(lock, [&] { return stopped_; });
     return Status::OK();
   }
   void Stop() override {
-    if (http_) http_->stop();
+    {
+      std::lock_guard lock(stop_mu_);
+      stopped_ = true;
+    }
+    stop_cv_.notify_all();
   }
 
   Status Init(const ServerOptions& o);
 
  private:
-  void Serve(const httplib::Request& req, httplib::Response& res,
-             const httplib::ContentReader* reader);
-  void Finish(const httplib::Request& req, httplib::Response& res, const Route* route,
-              const ApiResponse& out, const std::string& actor, Clock::time_point t0);
+  static MHD_Result OnRequest(void* cls, MHD_Connection* conn, const char* url, const char* method,
+                              const char* version, const char* upload_data, size_t* upload_size,
+                              void** state);
+  static void OnCompleted(void* cls, MHD_Connection* conn, void** state,
+                          MHD_RequestTerminationCode code);
+  // First call: route, authentication, role matrix, body limit.
+  void Begin(MHD_Connection* conn, Exchange& x);
+  // Last call: the handler's answer.
+  ApiResponse Answer(MHD_Connection* conn, Exchange& x);
+  MHD_Result Send(MHD_Connection* conn, const Exchange& x, const ApiResponse& out);
   void SetupMetrics();
 
   ListenAddress addr_;
   int port_ = 0;
   bool tls_ = false;
+  std::string tls_cert_pem_;
+  std::string tls_key_pem_;
   std::unique_ptr<records::RecordsStore> store_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<Api> api_;
-  std::unique_ptr<httplib::Server> http_;
+  MHD_Daemon* daemon_ = nullptr;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopped_ = false;
   std::optional<std::string> first_token_;
   std::vector<RouteMetrics> metrics_;  // indexed like Routes()
   RouteMetrics unmatched_;
@@ -96,28 +215,35 @@ void ServerImpl::SetupMetrics() {
     RouteMetrics m;
     for (size_t i = 0; i <= kStatuses.size(); ++i) {
       std::string code = i < kStatuses.size() ? std::to_string(kStatuses[i]) : "other";
-      m.by_status[i] = &reg.GetCounter("custos_http_requests_total",
-                                       "HTTP requests by route and status",
-                                       {{"route", id}, {"status", code}});
+      m.by_status[i] =
+          &reg.GetCounter("custos_http_requests_total", "HTTP requests by route and status",
+                          {{"route", id}, {"status", code}});
     }
-    m.latency = &reg.GetHistogram("custos_http_request_duration_seconds",
-                                  "HTTP request latency by route", LatencyBuckets(),
-                                  {{"route", id}});
+    m.latency =
+        &reg.GetHistogram("custos_http_request_duration_seconds", "HTTP request latency by route",
+                          LatencyBuckets(), {{"route", id}});
     return m;
   };
   for (const Route& r : Routes()) metrics_.push_back(make(r.id));
   unmatched_ = make("unmatched");
 }
 
-void ServerImpl::Finish(const httplib::Request& req, httplib::Response& res, const Route* route,
-                        const ApiResponse& out, const std::string& actor, Clock::time_point t0) {
-  res.status = out.status;
-  for (const auto& [k, v] : out.headers) res.set_header(k, v);
-  if (out.status == 401) res.set_header("WWW-Authenticate", "Bearer");
-  if (out.status != 204) res.set_content(out.body, out.content_type);
-  double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  RouteMetrics& m = route != nullptr ? metrics_[static_cast<size_t>(route - Routes().data())]
-                                     : unmatched_;
+MHD_Result ServerImpl::Send(MHD_Connection* conn, const Exchange& x, const ApiResponse& out) {
+  const bool empty = out.status == 204;
+  MHD_Response* res = MHD_create_response_from_buffer(
+      empty ? 0 : out.body.size(), empty ? nullptr : const_cast<char*>(out.body.data()),
+      MHD_RESPMEM_MUST_COPY);
+  if (res == nullptr) return MHD_NO;
+  for (const auto& [k, v] : out.headers) MHD_add_response_header(res, k.c_str(), v.c_str());
+  if (out.status == 401) MHD_add_response_header(res, "WWW-Authenticate", "Bearer");
+  if (!empty) MHD_add_response_header(res, "Content-Type", out.content_type.c_str());
+  const MHD_Result queued = MHD_queue_response(conn, static_cast<unsigned>(out.status), res);
+  MHD_destroy_response(res);
+
+  const Route* route = x.match.route;
+  double secs = std::chrono::duration<double>(Clock::now() - x.t0).count();
+  RouteMetrics& m =
+      route != nullptr ? metrics_[static_cast<size_t>(route - Routes().data())] : unmatched_;
   size_t idx = kStatuses.size();
   for (size_t i = 0; i < kStatuses.size(); ++i) {
     if (kStatuses[i] == out.status) idx = i;
@@ -127,38 +253,33 @@ void ServerImpl::Finish(const httplib::Request& req, httplib::Response& res, con
   if (DefaultLogger().Enabled(LogLevel::kInfo)) {
     // Route id, never the concrete path (ids) or the query string.
     DefaultLogger().Log(LogLevel::kInfo, "request",
-                        {{"method", req.method},
+                        {{"method", x.method},
                          {"route", route != nullptr ? route->id : "unmatched"},
                          {"status", out.status},
                          {"duration_ms", secs * 1000.0},
-                         {"actor", actor}});
+                         {"actor", x.actor}});
   }
+  return queued;
 }
 
-void ServerImpl::Serve(const httplib::Request& req, httplib::Response& res,
-                       const httplib::ContentReader* reader) {
-  const Clock::time_point t0 = Clock::now();
-  RouteMatch match = MatchRoute(req.method, req.path);
-  const Route* route = match.route;
-  std::string actor = "-";
-  std::optional<ApiResponse> early;
-  ApiRequest areq;
-  areq.route = route;
-
+void ServerImpl::Begin(MHD_Connection* conn, Exchange& x) {
+  x.match = MatchRoute(x.method, x.path);
+  const Route* route = x.match.route;
+  x.areq.route = route;
   if (route == nullptr) {
-    if (match.path_known) {
-      early = ErrorResponse(405, "method_not_allowed", "method not allowed on this path");
-      early->headers.emplace_back("Allow", match.allow);
+    if (x.match.path_known) {
+      x.early = ErrorResponse(405, "method_not_allowed", "method not allowed on this path");
+      x.early->headers.emplace_back("Allow", x.match.allow);
     } else {
-      early = ErrorResponse(404, "not_found", "no such route");
+      x.early = ErrorResponse(404, "not_found", "no such route");
     }
   } else if (route->auth != AuthMode::kPublic) {
-    const std::string auth = req.get_header_value("Authorization");
+    const std::string auth = Header(conn, "Authorization");
     if (auth.empty()) {
-      if (route->auth == AuthMode::kTokenOrLoopback && IsLoopbackPeer(req.remote_addr)) {
-        areq.access = Access::kAllow;
+      if (route->auth == AuthMode::kTokenOrLoopback && IsLoopbackPeer(PeerAddress(conn))) {
+        x.areq.access = Access::kAllow;
       } else {
-        early = ErrorResponse(401, "unauthorized", "send Authorization: Bearer <token>");
+        x.early = ErrorResponse(401, "unauthorized", "send Authorization: Bearer <token>");
       }
     } else {
       std::string_view token = auth;
@@ -168,73 +289,108 @@ void ServerImpl::Serve(const httplib::Request& req, httplib::Response& res,
         who = tokens_->Authenticate(token);
       }
       if (!who) {
-        early = ErrorResponse(401, "unauthorized", "the token is not valid or was revoked");
+        x.early = ErrorResponse(401, "unauthorized", "the token is not valid or was revoked");
       } else {
-        actor = who->id;
-        areq.access = route->AccessFor(who->role);
-        if (areq.access == Access::kDeny) {
-          early = ErrorResponse(403, "forbidden",
-                                "the " + std::string(RoleName(who->role)) +
-                                    " role may not use " + route->id);
+        x.actor = who->id;
+        x.areq.access = route->AccessFor(who->role);
+        if (x.areq.access == Access::kDeny) {
+          x.early = ErrorResponse(
+              403, "forbidden",
+              "the " + std::string(RoleName(who->role)) + " role may not use " + route->id);
         }
-        areq.caller = std::move(who);
+        x.areq.caller = std::move(who);
       }
     }
   }
+  // The body is always read, so the connection stays usable, but only
+  // buffered up to the route's limit.
+  x.limit = route != nullptr && !x.early ? std::max<size_t>(route->body_limit, 1 << 16) : 0;
+  const std::string len = Header(conn, "Content-Length");
+  if (!len.empty()) {
+    auto n = ParseU64(len);
+    if (n && *n > x.limit) x.too_big = true;
+  }
+}
 
-  // Read the body. It is always consumed, so the connection stays usable,
-  // but only buffered up to the route's limit.
-  std::string body;
-  if (reader != nullptr) {
-    const size_t limit = route != nullptr && !early ? std::max<size_t>(route->body_limit, 1 << 16)
-                                                    : 0;
-    bool too_big = false;
-    const std::string len = req.get_header_value("Content-Length");
-    if (!len.empty()) {
-      auto n = ParseU64(len);
-      if (n && *n > limit) too_big = true;
-    }
-    bool ok = (*reader)([&](const char* data, size_t n) {
-      if (too_big || early) return true;  // drain
-      if (body.size() + n > limit) {
-        too_big = true;
-        body.clear();
-        body.shrink_to_fit();
-        return true;
-      }
-      body.append(data, n);
-      return true;
-    });
-    if (!early && too_big) {
-      early = ErrorResponse(413, "payload_too_large",
-                            "the request body is larger than " + std::to_string(limit) +
+ApiResponse ServerImpl::Answer(MHD_Connection* conn, Exchange& x) {
+  if (!x.early && x.too_big) {
+    x.early = ErrorResponse(413, "payload_too_large",
+                            "the request body is larger than " + std::to_string(x.limit) +
                                 " bytes, the limit of this route");
-    } else if (!early && !ok) {
-      early = res.status == 413 ? ErrorResponse(413, "payload_too_large",
-                                                "the request body is too large")
-                                : ErrorResponse(400, "bad_request", "the body could not be read");
-    }
   }
-  if (early) return Finish(req, res, route, *early, actor, t0);
-
+  if (x.early) return *x.early;
+  const Route* route = x.match.route;
   if (route->kind == RouteKind::kOpenApi) {
     ApiResponse out;
     out.body = OpenApiText();
-    return Finish(req, res, route, out, actor, t0);
+    return out;
   }
   if (route->kind == RouteKind::kMetrics) {
     ApiResponse out;
     out.content_type = "text/plain; version=0.0.4";
     out.body = DefaultMetrics().RenderPrometheusText() + api_->StoreMetricsText();
-    return Finish(req, res, route, out, actor, t0);
+    return out;
   }
-  areq.params.assign(match.params.begin(), match.params.end());
-  areq.query = &req.params;
-  areq.if_match = req.get_header_value("If-Match");
-  areq.content_type = LowerMediaType(req.get_header_value("Content-Type"));
-  areq.body = body;
-  ApiResponse out = api_->Handle(areq);
-  Finish(req, res, route, out, actor, t0);
+  MHD_get_connection_values(
+      conn, MHD_GET_ARGUMENT_KIND,
+      [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
+        static_cast<std::multimap<std::string, std::string>*>(cls)->emplace(
+            key, value != nullptr ? value : "");
+        return MHD_YES;
+      },
+      &x.query);
+  x.areq.params.assign(x.match.params.begin(), x.match.params.end());
+  x.areq.query = &x.query;
+  x.areq.if_match = Header(conn, "If-Match");
+  x.areq.content_type =
+      LowerMediaType(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"));
+  x.areq.body = x.body;
+  return api_->Handle(x.areq);
+}
+
+MHD_Result ServerImpl::OnRequest(void* cls, MHD_Connection* conn, const char* url,
+                                 const char* method, const char*, const char* upload_data,
+                                 size_t* upload_size, void** state) {
+  auto* self = static_cast<ServerImpl*>(cls);
+  try {
+    if (*state == nullptr) {
+      auto x = std::make_unique<Exchange>();
+      x->method = method;
+      x->path = url;
+      self->Begin(conn, *x);
+      Exchange& ref = *x;
+      *state = x.release();
+      // A body far beyond any route's limit is not drained: answer now and
+      // let the connection close.
+      const std::string len = Header(conn, "Content-Length");
+      auto n = ParseU64(len);
+      if (n && *n > kLargeBodyLimit) return self->Send(conn, ref, self->Answer(conn, ref));
+      return MHD_YES;
+    }
+    Exchange& x = *static_cast<Exchange*>(*state);
+    if (*upload_size > 0) {
+      if (!x.too_big && !x.early) {
+        if (x.body.size() + *upload_size > x.limit) {
+          x.too_big = true;
+          x.body.clear();
+          x.body.shrink_to_fit();
+        } else {
+          x.body.append(upload_data, *upload_size);
+        }
+      }
+      *upload_size = 0;
+      return MHD_YES;
+    }
+    return self->Send(conn, x, self->Answer(conn, x));
+  } catch (const std::exception&) {
+    Exchange fallback;
+    return self->Send(conn, fallback, ErrorResponse(500, "internal", "internal error"));
+  }
+}
+
+void ServerImpl::OnCompleted(void*, MHD_Connection*, void** state, MHD_RequestTerminationCode) {
+  delete static_cast<Exchange*>(*state);
+  *state = nullptr;
 }
 
 Status ServerImpl::Init(const ServerOptions& o) {
@@ -278,60 +434,44 @@ Status ServerImpl::Init(const ServerOptions& o) {
   SetupMetrics();
 
   if (tls_) {
-    auto ssl = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
-    if (!ssl->is_valid()) {
-      return Status::InvalidArgument("cannot load the TLS certificate or key (PEM files)");
+    auto cert = ReadWholeFile(o.tls_cert);
+    auto key = ReadWholeFile(o.tls_key);
+    if (!cert.ok() || !key.ok()) {
+      return Status::InvalidArgument("cannot read the TLS certificate or key (PEM files)");
     }
-    http_ = std::move(ssl);
-  } else {
-    http_ = std::make_unique<httplib::Server>();
+    tls_cert_pem_.assign(cert->begin(), cert->end());
+    tls_key_pem_.assign(key->begin(), key->end());
   }
-  const size_t threads = std::max<size_t>(o.threads, 4);
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http_->set_payload_max_length(kLargeBodyLimit);
-  // Responses go out as header and body writes; without TCP_NODELAY, Nagle
-  // holds the body until the client's delayed ACK (~40 ms per request).
-  http_->set_tcp_nodelay(true);
-  http_->set_read_timeout(o.read_timeout);
-  http_->set_write_timeout(o.write_timeout);
-  http_->set_keep_alive_timeout(o.keep_alive_timeout.count());
-  http_->set_keep_alive_max_count(1000000);
-  // Requests without a body are answered here, before httplib's regex
-  // routing; requests with one go to the catch-all content-reader handlers.
-  http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    const bool has_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
-                          (req.method == "DELETE" && req.has_header("Content-Length"));
-    if (has_body) return httplib::Server::HandlerResponse::Unhandled;
-    Serve(req, res, nullptr);
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  auto with_body = [this](const httplib::Request& req, httplib::Response& res,
-                          const httplib::ContentReader& reader) { Serve(req, res, &reader); };
-  http_->Post(".*", with_body);
-  http_->Put(".*", with_body);
-  http_->Patch(".*", with_body);
-  http_->Delete(".*", with_body);
-  http_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    const char* code = res.status == 413 ? "payload_too_large" : "bad_request";
-    std::string msg = res.status == 413 ? "the request body is too large"
-                                        : "the request could not be parsed";
-    res.set_content(ErrorResponse(res.status, code, msg).body, "application/json");
-  });
-  http_->set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        res.status = 500;
-        res.set_content(ErrorResponse(500, "internal", "internal error").body, "application/json");
-      });
-
-  if (addr_.port == 0) {
-    port_ = http_->bind_to_any_port(addr_.host);
-    if (port_ <= 0) return Status::IOError("cannot listen on " + addr_.host);
+  ASSIGN_OR_RETURN(Fd listener, Listen(addr_, o.listen));
+  port_ = BoundPort(listener.get());
+  // One thread per connection: handlers block until their write is durable.
+  // libmicrohttpd reads a request with one recv and sends the status line,
+  // headers and body with one sendmsg.
+  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD;
+  if (tls_) flags |= MHD_USE_TLS;
+  const unsigned limit = static_cast<unsigned>(std::max<size_t>(o.threads, 4));
+  const unsigned timeout =
+      static_cast<unsigned>(std::max({o.read_timeout.count(), o.write_timeout.count(),
+                                      o.keep_alive_timeout.count(), std::chrono::seconds::rep{1}}));
+  const int fd = listener.release();
+  if (tls_) {
+    daemon_ = MHD_start_daemon(
+        flags, 0, nullptr, nullptr, &ServerImpl::OnRequest, this, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_NOTIFY_COMPLETED, &ServerImpl::OnCompleted, this, MHD_OPTION_CONNECTION_LIMIT,
+        limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        size_t{128} << 10, MHD_OPTION_HTTPS_MEM_KEY, tls_key_pem_.c_str(),
+        MHD_OPTION_HTTPS_MEM_CERT, tls_cert_pem_.c_str(), MHD_OPTION_END);
   } else {
-    if (!http_->bind_to_port(addr_.host, addr_.port)) {
-      return Status::IOError("cannot listen on " + o.listen + " (in use or not permitted)");
-    }
-    port_ = addr_.port;
+    daemon_ = MHD_start_daemon(
+        flags, 0, nullptr, nullptr, &ServerImpl::OnRequest, this, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_NOTIFY_COMPLETED, &ServerImpl::OnCompleted, this, MHD_OPTION_CONNECTION_LIMIT,
+        limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        size_t{128} << 10, MHD_OPTION_END);
+  }
+  if (daemon_ == nullptr) {
+    ::close(fd);
+    return tls_ ? Status::InvalidArgument("cannot load the TLS certificate or key (PEM files)")
+                : Status::IOError("the HTTP listener failed to start");
   }
   return Status::OK();
 }
@@ -366,7 +506,8 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
     port = text.substr(close + 2);
   } else {
     size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos) return Status::InvalidArgument("--listen: expected HOST:PORT");
+    if (colon == std::string_view::npos)
+      return Status::InvalidArgument("--listen: expected HOST:PORT");
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
     if (host.find(':') != std::string_view::npos) {

@@ -10,6 +10,10 @@
 // - First start: when no token exists, CUSTOS_ADMIN_TOKEN (if set) becomes
 //   the admin token, else one is generated and returned by
 //   first_admin_token() for the caller to print once. It is never logged.
+// - HTTP/1.1 comes from libmicrohttpd, one thread per connection (handlers
+//   block until their write is durable). Malformed requests and oversized
+//   headers are answered by libmicrohttpd itself (400, 431) and close the
+//   connection.
 // - Every request is matched against the route table without regular
 //   expressions, authenticated (Bearer token), and checked against the role
 //   matrix in one place before any handler runs. Bodies over the route's
@@ -43,7 +47,7 @@ struct ServerOptions {
   std::string tls_cert;  // PEM files; both or neither
   std::string tls_key;
   bool demo = false;
-  size_t threads = 128;  // worker threads; each keep-alive connection holds one
+  size_t threads = 128;  // connections served at once, one thread each; more are refused
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds write_timeout{30};
   std::chrono::seconds keep_alive_timeout{30};

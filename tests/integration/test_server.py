@@ -441,6 +441,52 @@ class RecordsApiTest(ServerTestCase):
         st, doc = srv.json("GET", "/health", token=None, expect=200)
         self.assertEqual(doc["status"], "ok")
 
+    def test_hostile_http_is_refused_and_the_server_stays_up(self):
+        srv = self.start()
+        import socket
+
+        def raw(data):
+            """Sends raw bytes; returns the status code, or None if the server closed."""
+            s = socket.create_connection((srv.host, srv.port), timeout=20)
+            try:
+                s.sendall(data)
+                out = b""
+                while b"\r\n" not in out:
+                    b = s.recv(65536)
+                    if not b:
+                        break
+                    out += b
+            except (ConnectionResetError, BrokenPipeError):
+                return None
+            finally:
+                s.close()
+            return int(out.split(b" ")[1]) if out.startswith(b"HTTP/1.") else None
+
+        auth = b"Authorization: Bearer " + ADMIN.encode() + b"\r\n"
+        self.assertIn(raw(b"GARBAGE\r\n\r\n"), (None, 400))
+        self.assertEqual(raw(b"GET /health HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n"), 400)
+        self.assertIn(raw(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 300000 +
+                          b"\r\n\r\n"), (None, 413, 431))
+        # A chunked body whose chunk size lies is refused, nothing is written.
+        self.assertEqual(raw(b"POST /api/v1/employers HTTP/1.1\r\nHost: x\r\n" + auth +
+                             b"Content-Type: application/json\r\nTransfer-Encoding: chunked"
+                             b"\r\n\r\n5\r\n{\"name\": \"Liar Ltd\"}\r\n0\r\n\r\n"), 400)
+        # A well-formed chunked body is accepted.
+        body = b'{"name": "Chunked Ltd"}'
+        self.assertEqual(raw(b"POST /api/v1/employers HTTP/1.1\r\nHost: x\r\n" + auth +
+                             b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                             b"\r\n" + format(len(body), "x").encode() + b"\r\n" + body +
+                             b"\r\n0\r\n\r\n"), 201)
+        # A declared length far beyond any limit is refused before it is read.
+        self.assertEqual(raw(b"POST /api/v1/employers HTTP/1.1\r\nHost: x\r\n" + auth +
+                             b"Content-Length: 999999999999\r\n\r\nabc"), 413)
+        st, doc = srv.json("GET", "/api/v1/employers?limit=1000", expect=200)
+        names = sorted(r["data"]["name"] for r in doc["records"])
+        self.assertIn("Chunked Ltd", names)
+        self.assertNotIn("Liar Ltd", names)
+        st, doc = srv.json("GET", "/health", token=None, expect=200)
+        self.assertEqual(doc["status"], "ok")
+
     def test_documents_round_trip(self):
         srv = self.start()
         data = os.urandom(100000)
