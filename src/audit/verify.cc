@@ -1,32 +1,77 @@
 #include "audit/verify.h"
 
 #include <chrono>
+#include <optional>
+#include <span>
 
 #include "audit/audit_log.h"
 #include "audit/checkpoint_log.h"
 #include "audit/signing.h"
-#include "journal/merkle.h"
+#include "audit/verify_tree.h"
 #include "journal/merkle_verify.h"
+#include "records/verify_sqlite.h"
 
 namespace custos::audit {
+namespace {
+
+void AddJournalProblem(const Status& st, std::vector<VerifyProblem>& problems) {
+  bool row = st.message().rfind("record ", 0) == 0;
+  problems.push_back({row ? "row" : "entry", st.message()});
+}
+
+// The journal and the record rows (records::VerifyStoreAgainstJournal's
+// checks), handing the stored leaf hashes to `tree` on the way. Returns the
+// number of entries; `tree_ok` is false when not every leaf hash reached the
+// tree.
+uint64_t CheckJournal(records::RecordsStore& store, const std::string& data_dir,
+                      CheckpointTree& tree, std::vector<VerifyProblem>& problems,
+                      std::vector<VerifyProblem>& scan_problems, bool& tree_ok) {
+  // The SQLite store of a data directory: read directly, on every core.
+  records::SqliteVerifyOptions options;
+  options.on_leaf_hashes = [&](std::span<const Hash256> hashes) { tree.Append(hashes); };
+  auto fast = records::VerifySqliteDataDir(data_dir, store.LastSeq(), options);
+  if (fast.ok()) {
+    if (!fast->problem.ok()) AddJournalProblem(fast->problem, problems);
+    if (!fast->leaf_hashes.ok()) scan_problems.push_back({"entry", fast->leaf_hashes.message()});
+    tree_ok = fast->leaf_hashes.ok();
+    return fast->last_seq;
+  }
+  if (!fast.status().IsNotFound()) {
+    problems.push_back({"entry", fast.status().message()});
+    tree_ok = false;
+    return store.LastSeq();
+  }
+  // Any other store: through the RecordsStore interface.
+  Status st = records::VerifyStoreAgainstJournal(store);
+  if (!st.ok()) AddJournalProblem(st, problems);
+  const uint64_t entries = store.LastSeq();
+  std::vector<Hash256> batch;
+  Status scan = store.ReadLeafHashes(1, entries, [&](uint64_t, const Hash256& h) {
+    batch.push_back(h);
+    if (batch.size() == (1 << 16)) {
+      tree.Append(batch);
+      batch.clear();
+    }
+  });
+  if (!batch.empty()) tree.Append(batch);
+  if (!scan.ok()) scan_problems.push_back({"entry", scan.message()});
+  tree_ok = scan.ok();
+  return entries;
+}
+
+std::string Nth(size_t i) { return "checkpoint #" + std::to_string(i + 1); }
+
+}  // namespace
 
 Result<VerifyReport> VerifyDataDir(records::RecordsStore& store, const std::string& data_dir,
                                    const std::string& key) {
   auto t0 = std::chrono::steady_clock::now();
   VerifyReport report;
-  auto& problems = report.problems;
 
-  // 1. Journal entries and record rows: leaf encodings and hashes, payload
-  //    authentication, commitments, links, and every row against the
-  //    after-image of its latest entry.
-  Status st = records::VerifyStoreAgainstJournal(store);
-  if (!st.ok()) {
-    bool row = st.message().rfind("record ", 0) == 0;
-    problems.push_back({row ? "row" : "entry", st.message()});
-  }
-  uint64_t entries = store.LastSeq();
-
-  // 2. The verifier key: given by the auditor, else the data directory's own.
+  // The verifier key (given by the auditor, else the data directory's own)
+  // and the signed checkpoints come first: the tree is rebuilt in one pass
+  // over the journal and keeps only what these checkpoints need.
+  std::vector<VerifyProblem> key_problems, checkpoint_problems;
   std::string vkey;
   if (!key.empty()) {
     vkey = key;
@@ -35,79 +80,83 @@ Result<VerifyReport> VerifyDataDir(records::RecordsStore& store, const std::stri
     if (signer.ok()) {
       vkey = signer->verifier_key();
     } else if (!signer.status().IsNotFound()) {
-      problems.push_back({"checkpoint", signer.status().message()});
+      key_problems.push_back({"checkpoint", signer.status().message()});
     }
   }
-
-  // 3. Checkpoints: signatures, sizes, roots recomputed from the leaves, and
-  //    consistency proofs between successive checkpoints.
   uint64_t checkpoints = 0;
+  std::vector<ParsedCheckpoint> parsed;     // signed, and each grows the log
+  std::optional<VerifyProblem> stopped_at;  // why the list above ends early
   auto notes = ReadCheckpointLog(data_dir);
   if (!notes.ok()) {
-    problems.push_back({"checkpoint", notes.status().message()});
+    checkpoint_problems.push_back({"checkpoint", notes.status().message()});
   } else if (!notes->empty() && vkey.empty()) {
-    problems.push_back({"checkpoint", "checkpoints exist but no verifier key was found"});
+    checkpoint_problems.push_back(
+        {"checkpoint", "checkpoints exist but no verifier key was found"});
   } else {
     checkpoints = notes->size();
-    std::vector<ParsedCheckpoint> parsed;
     for (size_t i = 0; i < notes->size(); i++) {
       auto cp = OpenCheckpointWithKey((*notes)[i], vkey);
       if (!cp.ok()) {
-        problems.push_back({"checkpoint", "checkpoint #" + std::to_string(i + 1) + ": " +
-                                              cp.status().message()});
+        stopped_at = VerifyProblem{"checkpoint", Nth(i) + ": " + cp.status().message()};
         break;
       }
       if (!parsed.empty() && cp->size <= parsed.back().size) {
-        problems.push_back({"checkpoint", "checkpoint #" + std::to_string(i + 1) + " (size " +
-                                              std::to_string(cp->size) +
-                                              ") does not grow the log"});
-        break;
-      }
-      if (cp->size > entries) {
-        problems.push_back({"checkpoint", "checkpoint #" + std::to_string(i + 1) + " covers " +
-                                              std::to_string(cp->size) +
-                                              " entries; the journal holds " +
-                                              std::to_string(entries)});
+        stopped_at = VerifyProblem{"checkpoint", Nth(i) + " (size " + std::to_string(cp->size) +
+                                                     ") does not grow the log"};
         break;
       }
       parsed.push_back(*cp);
     }
-    // Rebuild the tree from the journal's leaves; compare each checkpoint's
-    // root at its size, and check the consistency proof between neighbours
-    // as an outside verifier holding only the two checkpoints would.
-    journal::MerkleTree tree;
-    std::vector<Hash256> batch;
-    Status scan = store.ReadLeafHashes(1, entries, [&](uint64_t, const Hash256& h) {
-      batch.push_back(h);
-      if (batch.size() == (1 << 16)) {
-        tree.AppendBatch(batch);
-        batch.clear();
-      }
-    });
-    if (!batch.empty()) tree.AppendBatch(batch);
-    if (!scan.ok()) problems.push_back({"entry", scan.message()});
-    for (size_t i = 0; scan.ok() && i < parsed.size(); i++) {
-      auto root = tree.Root(parsed[i].size);
-      if (!root.ok() || *root != parsed[i].root) {
-        problems.push_back({"checkpoint", "checkpoint #" + std::to_string(i + 1) + " (size " +
-                                              std::to_string(parsed[i].size) +
-                                              "): its root does not match the journal"});
+  }
+  std::vector<uint64_t> sizes;
+  for (const ParsedCheckpoint& cp : parsed) sizes.push_back(cp.size);
+  CheckpointTree tree(sizes);
+
+  // 1. Journal entries and record rows: leaf encodings and hashes, payload
+  //    authentication, commitments, links, and every row against the
+  //    after-image of its latest entry; the tree from the leaf hashes.
+  std::vector<VerifyProblem> scan_problems;
+  bool tree_ok = false;
+  const uint64_t entries =
+      CheckJournal(store, data_dir, tree, report.problems, scan_problems, tree_ok);
+
+  // 2. Checkpoints, in log order: signatures and growth (above), sizes
+  //    within the journal, roots recomputed from the leaves, and the
+  //    consistency proof between neighbours, checked as an outside verifier
+  //    holding only the two checkpoints would.
+  for (size_t i = 0; i < parsed.size(); i++) {
+    if (parsed[i].size > entries) {
+      stopped_at =
+          VerifyProblem{"checkpoint", Nth(i) + " covers " + std::to_string(parsed[i].size) +
+                                          " entries; the journal holds " + std::to_string(entries)};
+      parsed.resize(i);
+      break;
+    }
+  }
+  if (stopped_at) checkpoint_problems.push_back(*stopped_at);
+  std::vector<VerifyProblem> tree_problems;
+  for (size_t i = 0; tree_ok && i < parsed.size(); i++) {
+    auto root = tree.Root(i);
+    if (!root.ok() || *root != parsed[i].root) {
+      tree_problems.push_back({"checkpoint", Nth(i) + " (size " + std::to_string(parsed[i].size) +
+                                                 "): its root does not match the journal"});
+      break;
+    }
+    if (i > 0) {
+      auto proof = tree.ConsistencyProof(i);
+      Status c = proof.ok() ? journal::VerifyConsistency(parsed[i - 1].size, parsed[i].size,
+                                                         parsed[i - 1].root, parsed[i].root, *proof)
+                            : proof.status();
+      if (!c.ok()) {
+        tree_problems.push_back({"checkpoint", "checkpoints #" + std::to_string(i) + " and #" +
+                                                   std::to_string(i + 1) +
+                                                   " are not consistent: " + c.message()});
         break;
       }
-      if (i > 0) {
-        auto proof = tree.ConsistencyProof(parsed[i - 1].size, parsed[i].size);
-        Status c = proof.ok() ? journal::VerifyConsistency(parsed[i - 1].size, parsed[i].size,
-                                                           parsed[i - 1].root, parsed[i].root,
-                                                           *proof)
-                              : proof.status();
-        if (!c.ok()) {
-          problems.push_back({"checkpoint", "checkpoints #" + std::to_string(i) + " and #" +
-                                                std::to_string(i + 1) +
-                                                " are not consistent: " + c.message()});
-          break;
-        }
-      }
     }
+  }
+  for (auto* list : {&key_problems, &checkpoint_problems, &scan_problems, &tree_problems}) {
+    report.problems.insert(report.problems.end(), list->begin(), list->end());
   }
   report.entries = entries;
   report.checkpoints = checkpoints;

@@ -10,6 +10,11 @@
 // The report names the first inconsistent entry, row and checkpoint (one
 // problem per kind at most). Errors (Status) only for what stops the check
 // from running at all (the store cannot be opened).
+//
+// A SQLite data directory is read directly, in one read transaction, on
+// every core (records/verify_sqlite.h); any other store through the
+// RecordsStore interface. The tree is rebuilt in the same pass over the
+// journal, keeping only the hashes the checkpoints need (verify_tree.h).
 #pragma once
 
 #include <string>

@@ -1,0 +1,362 @@
+#include "records/verify_checker.h"
+
+#include <sodium.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <new>
+#include <optional>
+#include <vector>
+
+#include "base/random.h"
+#include "records/verify_crypto.h"
+
+namespace custos::records {
+namespace {
+
+Status EntryError(uint64_t seq, const std::string& what) {
+  return Status::Corruption("journal seq " + std::to_string(seq) + ": " + what);
+}
+Status RowError(std::string_view entity, std::string_view id, const std::string& what) {
+  return Status::Corruption("record " + std::string(entity) + "/" + std::string(id) + ": " + what);
+}
+
+bool IsRecordEvent(EventType event, std::string_view entity) {
+  switch (event) {
+    case EventType::kCreate:
+    case EventType::kImport:
+    case EventType::kUpdate:
+    case EventType::kDelete:
+      return true;
+    case EventType::kErase:
+      return entity != "subject";
+    default:
+      return false;
+  }
+}
+
+// What the journal says about one (entity, record id).
+struct RecordState {
+  RecordKey key{};
+  uint64_t last_seq = 0;
+  uint64_t version = 0;
+  Hash256 last_hash{};
+  Hash256 after_digest{};  // of the latest after-image (when `known`)
+  Pseudonym subject{};
+  bool is_record = false;  // a create/import entry has been seen
+  bool live = false;
+  bool known = false;    // the latest entry's payload could be decrypted
+  uint8_t seen_row = 0;  // CheckRow accepted its row (stage 3, atomic access)
+};
+
+// Zeroed memory straight from mmap, in transparent huge pages where the
+// kernel allows (madvise mode): a table of millions of records then costs a
+// page fault per 2 MiB instead of per 4 KiB, and growing never copies.
+class Mapped {
+ public:
+  static constexpr size_t kHuge = size_t{2} << 20;
+  explicit Mapped(size_t bytes) : size_((bytes + kHuge - 1) / kHuge * kHuge) {
+    void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    madvise(p, size_, MADV_HUGEPAGE);  // a hint: fine if it fails
+    data_ = static_cast<uint8_t*>(p);
+  }
+  ~Mapped() { munmap(data_, size_); }
+  Mapped(const Mapped&) = delete;
+  Mapped& operator=(const Mapped&) = delete;
+  uint8_t* data() const { return data_; }
+
+ private:
+  size_t size_;
+  uint8_t* data_;
+};
+
+uint64_t Load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+// RecordKey -> RecordState: open addressing over indices into states kept
+// in creation order (which the journal and the row table tend to follow),
+// in chunks that never move.
+class RecordTable {
+ public:
+  explicit RecordTable(size_t expected_records) {
+    slot_count_ = 1024;
+    while (slot_count_ < expected_records * 2) slot_count_ *= 2;
+    slots_ = std::make_unique<Mapped>(slot_count_ * sizeof(uint64_t));
+  }
+
+  RecordState* Find(const RecordKey& key) const {
+    const uint64_t* slots = Slots();
+    const uint64_t tag = Tag(key);
+    const size_t mask = slot_count_ - 1;
+    for (size_t i = Home(key) & mask;; i = (i + 1) & mask) {
+      const uint64_t slot = slots[i];
+      if (slot == 0) return nullptr;
+      if ((slot >> 32) == tag) {
+        RecordState& s = State((slot & 0xffffffff) - 1);
+        if (s.key == key) return &s;
+      }
+    }
+  }
+
+  RecordState& FindOrAdd(const RecordKey& key) {
+    if (RecordState* s = Find(key)) return *s;
+    if ((size_ + 1) * 2 > slot_count_) Grow();
+    if (size_ % kStatesPerChunk == 0) {
+      chunks_.push_back(std::make_unique<Mapped>(kStatesPerChunk * sizeof(RecordState)));
+    }
+    RecordState& s = *new (&State(size_)) RecordState();
+    s.key = key;
+    Insert(key, ++size_);
+    return s;
+  }
+
+  size_t Size() const { return size_; }
+  RecordState& State(size_t i) const {
+    return reinterpret_cast<RecordState*>(
+        chunks_[i / kStatesPerChunk]->data())[i % kStatesPerChunk];
+  }
+
+ private:
+  static constexpr size_t kStatesPerChunk = Mapped::kHuge / sizeof(RecordState);
+
+  static uint64_t Tag(const RecordKey& k) { return Load64(k.data()) >> 32; }
+  static uint64_t Home(const RecordKey& k) { return Load64(k.data() + 8); }
+  uint64_t* Slots() const { return reinterpret_cast<uint64_t*>(slots_->data()); }
+
+  void Insert(const RecordKey& key, size_t index_plus_one) {
+    uint64_t* slots = Slots();
+    const size_t mask = slot_count_ - 1;
+    size_t i = Home(key) & mask;
+    while (slots[i] != 0) i = (i + 1) & mask;
+    slots[i] = Tag(key) << 32 | index_plus_one;
+  }
+  void Grow() {
+    slot_count_ *= 2;
+    slots_ = std::make_unique<Mapped>(slot_count_ * sizeof(uint64_t));
+    for (size_t i = 0; i < size_; ++i) Insert(State(i).key, i + 1);
+  }
+
+  std::unique_ptr<Mapped> slots_;  // tag << 32 | (index + 1); 0 is empty
+  size_t slot_count_ = 0;          // a power of two
+  size_t size_ = 0;
+  std::vector<std::unique_ptr<Mapped>> chunks_;
+};
+
+}  // namespace
+
+RecordKeys::RecordKeys() { RandomFill(key_); }
+
+RecordKey RecordKeys::Of(std::string_view entity, std::string_view record_id) const {
+  // Length-prefixed, so that no two (entity, id) pairs share an input.
+  uint8_t buf[8 + 256];
+  const uint64_t n = entity.size();
+  RecordKey out;
+  if (n + record_id.size() <= sizeof(buf) - 8) {
+    std::memcpy(buf, &n, 8);
+    std::memcpy(buf + 8, entity.data(), entity.size());
+    std::memcpy(buf + 8 + entity.size(), record_id.data(), record_id.size());
+    crypto_shorthash_siphashx24(out.data(), buf, 8 + entity.size() + record_id.size(), key_.data());
+  } else {
+    std::string long_input(reinterpret_cast<const char*>(&n), 8);
+    long_input.append(entity);
+    long_input.append(record_id);
+    crypto_shorthash_siphashx24(out.data(), reinterpret_cast<const uint8_t*>(long_input.data()),
+                                long_input.size(), key_.data());
+  }
+  return out;
+}
+
+bool RecordKeyLess(std::string_view entity_a, std::string_view id_a, std::string_view entity_b,
+                   std::string_view id_b) {
+  if (entity_a != entity_b) return entity_a < entity_b;
+  return id_a < id_b;
+}
+
+bool CheckLeafAlone(const EntryColumns& in, const Pseudonym& column_subject, const RecordKeys& keys,
+                    EntryFacts& f) {
+  f.seq = in.seq;
+  f.leaf_hash = in.leaf_hash;
+  if (VerifyLeafHash(in.leaf) != in.leaf_hash) {
+    f.problem = "stored leaf hash does not match the leaf";
+    return false;
+  }
+  auto decoded = DecodeLeaf(in.leaf);
+  if (!decoded.ok()) {
+    f.problem = decoded.status().message();
+    return false;
+  }
+  const Leaf& leaf = *decoded;
+  if (leaf.seq != in.seq) {
+    f.problem = "the leaf carries seq " + std::to_string(leaf.seq);
+    return false;
+  }
+  if (leaf.entity != in.entity || leaf.record_id != in.record_id) {
+    f.problem = "entity/record id columns do not match the leaf";
+    return false;
+  }
+  if (leaf.subject != column_subject) {
+    f.problem = "subject column does not match the leaf's subject pseudonym";
+    return false;
+  }
+  f.event = leaf.event;
+  f.has_record_id = !leaf.record_id.empty();
+  f.record_event = IsRecordEvent(leaf.event, leaf.entity);
+  f.record_version = leaf.record_version;
+  f.prev_seq = leaf.prev_seq;
+  f.prev_leaf_hash = leaf.prev_leaf_hash;
+  f.commitment = leaf.commitment;
+  f.subject = leaf.subject;
+  if (f.has_record_id) f.key = keys.Of(leaf.entity, leaf.record_id);
+  return true;
+}
+
+void CheckPayloadAlone(const Status& opened, const PayloadImages& images, EntryFacts& f) {
+  f.opened = opened.ok();
+  if (opened.ok()) {
+    if (VerifyCommitment(images.salt, images.has_after ? images.after : std::string_view()) !=
+        f.commitment) {
+      f.problem = "the commitment does not match the payload";
+      return;
+    }
+    f.has_before = images.has_before;
+    f.has_after = images.has_after;
+    if (f.record_event) {
+      if (images.has_before) f.before_digest = VerifySha256(images.before);
+      if (images.has_after) f.after_digest = VerifySha256(images.after);
+    }
+  } else if (!opened.IsNotFound()) {
+    f.problem = "payload: " + opened.message();
+    return;
+  }
+  if (!f.has_record_id && f.prev_seq != 0) {
+    f.problem = "an entry without a record id has a link";
+  }
+}
+
+struct JournalChecker::Impl {
+  explicit Impl(size_t expected_records) : table(expected_records) {}
+  RecordTable table;
+  uint64_t expected = 1;
+};
+
+JournalChecker::JournalChecker(size_t expected_records)
+    : impl_(std::make_unique<Impl>(expected_records)) {}
+JournalChecker::~JournalChecker() = default;
+
+Status JournalChecker::Add(const EntryFacts& f) {
+  if (f.seq != impl_->expected) {
+    return EntryError(f.seq,
+                      "expected seq " + std::to_string(impl_->expected) + " (entries missing)");
+  }
+  ++impl_->expected;
+  const uint64_t seq = f.seq;
+  if (!f.problem.empty()) return EntryError(seq, f.problem);
+  if (!f.has_record_id) return Status::OK();
+  RecordState& st = impl_->table.FindOrAdd(f.key);
+  if (f.prev_seq != st.last_seq || f.prev_leaf_hash != st.last_hash) {
+    return EntryError(seq, "the link to the record's previous entry is wrong");
+  }
+  st.last_seq = seq;
+  st.last_hash = f.leaf_hash;
+  if (!f.record_event) return Status::OK();
+
+  switch (f.event) {
+    case EventType::kCreate:
+    case EventType::kImport:
+      if (st.is_record) return EntryError(seq, "creates a record that already existed");
+      if (f.record_version != 1) return EntryError(seq, "a create must have version 1");
+      if (f.opened && (f.has_before || !f.has_after)) {
+        return EntryError(seq, "a create's payload must have an after-image only");
+      }
+      st.is_record = true;
+      st.live = true;
+      break;
+    case EventType::kUpdate:
+    case EventType::kDelete:
+    case EventType::kErase: {
+      if (!st.live) return EntryError(seq, "changes a record that does not exist");
+      if (f.record_version != st.version + 1) {
+        return EntryError(seq, "version " + std::to_string(f.record_version) + " does not follow " +
+                                   std::to_string(st.version));
+      }
+      const bool removes = f.event != EventType::kUpdate;
+      if (f.opened) {
+        if (!f.has_before || f.has_after == removes) {
+          return EntryError(seq, "the payload's before/after images do not fit the event");
+        }
+        if (st.known && f.before_digest != st.after_digest) {
+          return EntryError(seq, "the before-image differs from the previous after-image");
+        }
+      }
+      st.live = !removes;
+      break;
+    }
+    default:
+      break;
+  }
+  st.version = f.record_version;
+  st.subject = f.subject;
+  st.known = f.opened;
+  if (f.opened && f.has_after) st.after_digest = f.after_digest;
+  return Status::OK();
+}
+
+Status JournalChecker::End(uint64_t last_seq) {
+  const uint64_t expected = impl_->expected;
+  if (expected != last_seq + 1) {
+    return EntryError(expected, "missing (the journal ends at " + std::to_string(expected - 1) +
+                                    ", its last seq is " + std::to_string(last_seq) + ")");
+  }
+  return Status::OK();
+}
+
+Status JournalChecker::CheckRow(std::string_view entity, std::string_view id, uint64_t version,
+                                const Pseudonym& subject, std::string_view data) const {
+  RecordState* st = impl_->table.Find(keys_.Of(entity, id));
+  if (st == nullptr || !st->is_record) return RowError(entity, id, "has no journal entry");
+  if (!st->live) {
+    return RowError(entity, id, "journal seq " + std::to_string(st->last_seq) + " deleted it");
+  }
+  if (version != st->version) {
+    return RowError(entity, id,
+                    "row version " + std::to_string(version) + " but journal version " +
+                        std::to_string(st->version));
+  }
+  if (subject != st->subject) return RowError(entity, id, "its subject differs from the journal's");
+  if (!st->known) return RowError(entity, id, "its latest journal payload cannot be decrypted");
+  if (VerifySha256(data) != st->after_digest) {
+    return RowError(entity, id, "data differs from the after-image of its latest journal entry");
+  }
+  std::atomic_ref<uint8_t>(st->seen_row).store(1, std::memory_order_relaxed);
+  return Status::OK();
+}
+
+Status JournalChecker::FirstMissingRow(const EntryKeyFn& entry_key) const {
+  const RecordTable& t = impl_->table;
+  std::optional<std::pair<std::string, std::string>> first;
+  uint64_t first_version = 0;
+  for (size_t i = 0; i < t.Size(); ++i) {
+    RecordState& st = t.State(i);
+    if (!st.is_record || !st.live ||
+        std::atomic_ref<uint8_t>(st.seen_row).load(std::memory_order_relaxed) != 0) {
+      continue;
+    }
+    ASSIGN_OR_RETURN(auto key, entry_key(st.last_seq));
+    if (!first || RecordKeyLess(key.first, key.second, first->first, first->second)) {
+      first = std::move(key);
+      first_version = st.version;
+    }
+  }
+  if (!first) return Status::OK();
+  return RowError(first->first, first->second,
+                  "the journal says it exists at version " + std::to_string(first_version) +
+                      ", but there is no row");
+}
+
+}  // namespace custos::records

@@ -1,0 +1,207 @@
+#include "records/verify_crypto.h"
+
+// OpenSSL 3 deprecates the low-level SHA256_* calls, but they reach the
+// SHA-NI code without EVP's provider dispatch and allocation, and their
+// context is a plain struct that can be copied: the HMAC below keeps its
+// keyed states and derives a key with two block compressions. Where a build
+// of OpenSSL drops them, DeriveKey and EVP take over (same results, slower).
+// journal/merkle.cc makes the same choice.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <sodium.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "crypto/hash.h"
+
+namespace custos::records {
+namespace {
+
+// Must equal the label of journal.cc; the round trip through SealPayload in
+// verify_payload_test.cc holds them together.
+constexpr std::string_view kPayloadKeyLabel = "custos/records/journal-payload/v1";
+constexpr uint8_t kPayloadFormat = 1;
+constexpr size_t kNonceSize = 12;
+
+void BigEndian64(uint64_t v, uint8_t out[8]) {
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<uint8_t>(v >> (56 - 8 * i));
+}
+
+}  // namespace
+
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+
+Hash256 VerifySha256(std::string_view data) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  Hash256 out;
+  SHA256_Final(out.data(), &ctx);
+  return out;
+}
+
+Hash256 VerifyLeafHash(ByteView leaf) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  const uint8_t prefix = 0x00;
+  SHA256_Update(&ctx, &prefix, 1);
+  SHA256_Update(&ctx, leaf.data(), leaf.size());
+  Hash256 out;
+  SHA256_Final(out.data(), &ctx);
+  return out;
+}
+
+Hash256 VerifyCommitment(ByteView salt, std::string_view after) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, salt.data(), salt.size());
+  SHA256_Update(&ctx, after.data(), after.size());
+  Hash256 out;
+  SHA256_Final(out.data(), &ctx);
+  return out;
+}
+
+struct EntryKeys::Impl {
+  SHA256_CTX inner;  // keyed with key ^ ipad, then the label and its 0x00
+  SHA256_CTX outer;  // keyed with key ^ opad
+};
+
+EntryKeys::EntryKeys(const Key256& subject_key) : impl_(std::make_unique<Impl>()) {
+  uint8_t pad[64];
+  std::memset(pad, 0, sizeof(pad));
+  std::memcpy(pad, subject_key.data(), subject_key.size());
+  for (uint8_t& b : pad) b ^= 0x36;
+  SHA256_Init(&impl_->inner);
+  SHA256_Update(&impl_->inner, pad, sizeof(pad));
+  SHA256_Update(&impl_->inner, kPayloadKeyLabel.data(), kPayloadKeyLabel.size());
+  const uint8_t zero = 0;
+  SHA256_Update(&impl_->inner, &zero, 1);
+  for (uint8_t& b : pad) b ^= 0x36 ^ 0x5c;
+  SHA256_Init(&impl_->outer);
+  SHA256_Update(&impl_->outer, pad, sizeof(pad));
+  SecureWipe(pad, sizeof(pad));
+}
+
+EntryKeys::~EntryKeys() { SecureWipe(impl_.get(), sizeof(Impl)); }
+
+Key256 EntryKeys::Derive(uint64_t seq) const {
+  uint8_t be[8];
+  BigEndian64(seq, be);
+  SHA256_CTX ctx = impl_->inner;
+  SHA256_Update(&ctx, be, sizeof(be));
+  uint8_t inner[32];
+  SHA256_Final(inner, &ctx);
+  ctx = impl_->outer;
+  SHA256_Update(&ctx, inner, sizeof(inner));
+  Key256 key;
+  SHA256_Final(key.data(), &ctx);
+  SecureWipe(&ctx, sizeof(ctx));
+  SecureWipe(inner, sizeof(inner));
+  return key;
+}
+
+#else
+
+Hash256 VerifySha256(std::string_view data) { return Sha256(AsBytes(data)); }
+
+Hash256 VerifyLeafHash(ByteView leaf) {
+  Bytes msg(1 + leaf.size(), 0);
+  std::memcpy(msg.data() + 1, leaf.data(), leaf.size());
+  return Sha256(msg);
+}
+
+Hash256 VerifyCommitment(ByteView salt, std::string_view after) {
+  Bytes msg(salt.begin(), salt.end());
+  msg.insert(msg.end(), after.begin(), after.end());
+  return Sha256(msg);
+}
+
+struct EntryKeys::Impl {
+  Key256 subject_key;
+};
+
+EntryKeys::EntryKeys(const Key256& subject_key) : impl_(std::make_unique<Impl>()) {
+  impl_->subject_key = subject_key;
+}
+
+EntryKeys::~EntryKeys() { SecureWipe(impl_.get(), sizeof(Impl)); }
+
+Key256 EntryKeys::Derive(uint64_t seq) const {
+  uint8_t be[8];
+  BigEndian64(seq, be);
+  return DeriveKey(impl_->subject_key, kPayloadKeyLabel, ByteView(be, 8));
+}
+
+#endif
+
+// libsodium's AES-256-GCM (AES-NI and PCLMUL) sets up a fresh key about a
+// third faster than EVP, which matters with one key per entry; EVP serves
+// CPUs without those instructions.
+struct PayloadCipher::Impl {
+  explicit Impl(bool allow_sodium)
+      : sodium(allow_sodium && sodium_init() >= 0 && crypto_aead_aes256gcm_is_available() != 0) {}
+  bool sodium;
+  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  ~Impl() {
+    EVP_CIPHER_CTX_free(ctx);
+    EVP_CIPHER_free(cipher);
+  }
+
+  bool OpenEvp(const Key256& key, const uint8_t* nonce, const Hash256& aad, const uint8_t* ct,
+               size_t n, const uint8_t* tag_in, uint8_t* out) {
+    int ok = EVP_DecryptInit_ex2(ctx, nullptr, key.data(), nonce, nullptr);
+    int len = 0;
+    ok = ok && EVP_DecryptUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1;
+    ok = ok && (n == 0 || EVP_DecryptUpdate(ctx, out, &len, ct, static_cast<int>(n)) == 1);
+    uint8_t tag[kAeadTagSize];
+    std::memcpy(tag, tag_in, kAeadTagSize);
+    ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kAeadTagSize, tag) == 1;
+    ok = ok && EVP_DecryptFinal_ex(ctx, out + n, &len) == 1;
+    return ok;
+  }
+};
+
+PayloadCipher::PayloadCipher(bool allow_sodium) : impl_(std::make_unique<Impl>(allow_sodium)) {
+  if (impl_->cipher == nullptr || impl_->ctx == nullptr ||
+      EVP_DecryptInit_ex2(impl_->ctx, impl_->cipher, nullptr, nullptr, nullptr) != 1) {
+    std::abort();  // only fails when memory is exhausted
+  }
+}
+
+PayloadCipher::~PayloadCipher() = default;
+
+Status PayloadCipher::Open(const EntryKeys& keys, uint64_t seq, const Hash256& leaf_hash,
+                           ByteView sealed, Bytes& plain) {
+  if (sealed.size() < 1 + kNonceSize + kAeadTagSize || sealed[0] != kPayloadFormat) {
+    return Status::Corruption("payload: malformed sealed payload");
+  }
+  const size_t n = sealed.size() - 1 - kNonceSize - kAeadTagSize;
+  if (n > static_cast<size_t>(INT32_MAX)) {
+    return Status::Corruption("payload: malformed sealed payload");
+  }
+  plain.resize(n + 1);  // never empty: data() is a valid pointer
+  const uint8_t* nonce = sealed.data() + 1;
+  const uint8_t* ct = nonce + kNonceSize;
+  Key256 key = keys.Derive(seq);
+  bool ok;
+  if (impl_->sodium) {
+    unsigned long long len = 0;
+    ok = crypto_aead_aes256gcm_decrypt(plain.data(), &len, nullptr, ct, n + kAeadTagSize,
+                                       leaf_hash.data(), leaf_hash.size(), nonce, key.data()) == 0;
+  } else {
+    ok = impl_->OpenEvp(key, nonce, leaf_hash, ct, n, ct + n, plain.data());
+  }
+  SecureWipe(key.data(), key.size());
+  if (!ok) {
+    SecureWipe(plain.data(), plain.size());
+    plain.clear();
+    return Status::Corruption("payload: authentication failed");
+  }
+  plain.resize(n);
+  return Status::OK();
+}
+
+}  // namespace custos::records

@@ -1,0 +1,202 @@
+// The verifier's fast primitives against the ones they stand in for:
+// hashes, key derivation and decryption (verify_crypto.h) against
+// LeafHash/Commitment/SealPayload, and ParsePayloadImages against
+// DecodePayloadJson on canonical, non-canonical and mutated payloads.
+#include "records/verify_payload.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "crypto/hash.h"
+#include "records/journal.h"
+#include "records/leaf.h"
+#include "records/verify_crypto.h"
+
+namespace custos::records {
+namespace {
+
+Payload SamplePayload(std::string after, std::optional<std::string> before = std::nullopt) {
+  Payload p;
+  p.actor = "tok_1";
+  p.before = std::move(before);
+  p.after = std::move(after);
+  p.salt.assign(kCommitmentSaltSize, 0);
+  for (size_t i = 0; i < p.salt.size(); ++i) p.salt[i] = static_cast<uint8_t>(i * 7 + 3);
+  p.reason = "audit";
+  return p;
+}
+
+TEST(VerifyCryptoTest, HashesEqualTheReferenceOnes) {
+  for (size_t n : {0, 1, 55, 56, 63, 64, 65, 178, 1000}) {
+    std::string data(n, 'a');
+    for (size_t i = 0; i < n; ++i) data[i] = static_cast<char>(i * 31 + 7);
+    EXPECT_EQ(VerifyLeafHash(AsBytes(data)), LeafHash(AsBytes(data))) << n;
+    EXPECT_EQ(VerifySha256(data), Sha256(AsBytes(data))) << n;
+    Bytes salt(kCommitmentSaltSize, 9);
+    EXPECT_EQ(VerifyCommitment(salt, data), Commitment(salt, data)) << n;
+  }
+}
+
+class PayloadCipherTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(PayloadCipherTest, OpensWhatSealPayloadSealedAndNothingElse) {
+  Key256 subject_key;
+  for (size_t i = 0; i < subject_key.size(); ++i) subject_key[i] = static_cast<uint8_t>(i + 1);
+  EntryKeys keys(subject_key);
+  PayloadCipher cipher(/*allow_sodium=*/GetParam());
+  Hash256 leaf_hash{};
+  leaf_hash[0] = 0x42;
+  const Payload p = SamplePayload(R"({"a":"b"})", R"({"a":"c"})");
+  for (uint64_t seq : {1ull, 2ull, 255ull, 256ull, 1ull << 40}) {
+    Bytes sealed = SealPayload(subject_key, seq, leaf_hash, p);
+    Bytes plain;
+    ASSERT_TRUE(cipher.Open(keys, seq, leaf_hash, sealed, plain).ok()) << seq;
+    auto decoded = DecodePayloadJson(AsString(plain));
+    ASSERT_TRUE(decoded.ok());
+    EXPECT_EQ(*decoded, p);
+    // Another entry's seq, another leaf hash, another key, a flipped byte:
+    // the same errors as OpenPayload.
+    Status wrong_seq = cipher.Open(keys, seq + 1, leaf_hash, sealed, plain);
+    EXPECT_EQ(wrong_seq.message(),
+              OpenPayload(subject_key, seq + 1, leaf_hash, sealed).status().message());
+    EXPECT_TRUE(wrong_seq.IsCorruption());
+    Hash256 other_hash = leaf_hash;
+    other_hash[31] ^= 1;
+    EXPECT_TRUE(cipher.Open(keys, seq, other_hash, sealed, plain).IsCorruption());
+    Key256 other_key = subject_key;
+    other_key[0] ^= 1;
+    EXPECT_TRUE(cipher.Open(EntryKeys(other_key), seq, leaf_hash, sealed, plain).IsCorruption());
+    for (size_t at : {size_t{1}, size_t{13}, sealed.size() / 2, sealed.size() - 1}) {
+      Bytes flipped = sealed;
+      flipped[at] ^= 0x20;
+      EXPECT_TRUE(cipher.Open(keys, seq, leaf_hash, flipped, plain).IsCorruption()) << at;
+    }
+  }
+  Bytes sealed = SealPayload(subject_key, 7, leaf_hash, p);
+  Bytes plain;
+  for (Bytes bad : {Bytes{}, Bytes(28, 1), Bytes{2}}) {
+    if (bad.size() == 1) {
+      bad = sealed;
+      bad[0] = 2;  // unknown format
+    }
+    Status st = cipher.Open(keys, 7, leaf_hash, bad, plain);
+    EXPECT_EQ(st.message(), OpenPayload(subject_key, 7, leaf_hash, bad).status().message());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(SodiumAndOpenSsl, PayloadCipherTest, ::testing::Bool());
+
+// ParsePayloadImages must agree with DecodePayloadJson on every input.
+void ExpectSameAsDecode(std::string_view json) {
+  std::string storage;
+  PayloadImages images;
+  Status st = ParsePayloadImages(json, storage, images);
+  auto reference = DecodePayloadJson(json);
+  ASSERT_EQ(st.ok(), reference.ok()) << json << "\n" << st.ToString();
+  if (!st.ok()) {
+    EXPECT_EQ(st.message(), reference.status().message()) << json;
+    return;
+  }
+  EXPECT_EQ(images.has_after, reference->after.has_value()) << json;
+  EXPECT_EQ(images.has_before, reference->before.has_value()) << json;
+  EXPECT_EQ(images.after, reference->after.value_or("")) << json;
+  EXPECT_EQ(images.before, reference->before.value_or("")) << json;
+  EXPECT_EQ(Bytes(images.salt.begin(), images.salt.end()), reference->salt) << json;
+}
+
+TEST(VerifyPayloadTest, AgreesWithDecodePayloadJsonOnCanonicalPayloads) {
+  const std::vector<std::string> texts = {
+      "",
+      R"({"name":"Ada \"the\" Countess","note":"a\\b"})",
+      "line\nbreak\ttab\rreturn\b\f",
+      std::string("nul\0inside", 10),
+      "\x01\x1f control",
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xed\x9f\xbf \xee\x80\x80",
+      "bad utf-8 \xff\xfe",
+      "slash / and \x7f",
+  };
+  for (const std::string& a : texts) {
+    for (const std::string& b : texts) {
+      Payload p = SamplePayload(a, b);
+      ExpectSameAsDecode(EncodePayloadJson(p));
+      p.before.reset();
+      ExpectSameAsDecode(EncodePayloadJson(p));
+      p.after.reset();
+      p.reason.reset();
+      p.actor = b;
+      ExpectSameAsDecode(EncodePayloadJson(p));
+    }
+  }
+}
+
+TEST(VerifyPayloadTest, AgreesWithDecodePayloadJsonOffTheCanonicalForm) {
+  const std::string salt = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+  const std::vector<std::string> inputs = {
+      R"({"actor":"a","after":"x","before":null,"reason":null,"salt":")" + salt + R"(","v":1})",
+      R"({ "actor":"a","after":"x","before":null,"reason":null,"salt":")" + salt + R"(","v":1})",
+      R"({"after":"x","actor":"a","before":null,"reason":null,"salt":")" + salt + R"(","v":1})",
+      R"({"actor":"a","after":"x","before":null,"reason":null,"salt":")" + salt + R"(","v":1} )",
+      R"({"actor":"a","after":"x","before":null,"reason":null,"salt":")" + salt + R"(","v":2})",
+      R"({"actor":"a","after":"x","before":null,"reason":null,"salt":")" + salt + R"(","v":1.0})",
+      R"({"actor":"a","after":"\u00e9\ud83d\ude00","before":null,"reason":null,"salt":")" + salt +
+          R"(","v":1})",
+      R"({"actor":"a","after":"\ud83d","before":null,"reason":null,"salt":")" + salt +
+          R"(","v":1})",
+      R"({"actor":"a","after":"x","before":null,"reason":null,"salt":"AAEC","v":1})",
+      R"({"actor":"a","after":"x","before":null,"reason":null,"salt":")" + salt.substr(0, 42) +
+          R"(B=","v":1})",
+      R"({"actor":"a","after":"x","before":null,"reason":null,"salt":")" + salt.substr(0, 43) +
+          R"(","v":1})",
+      R"({"actor":"a","after":"x","before":null,"reason":null,"salt":"\u0041)" + salt.substr(1) +
+          R"(","v":1})",
+      R"({"actor":"a","after":"x","before":null,"reason":null,"salt":")" + salt +
+          R"(","v":1,"v":1})",
+      R"({"actor":"a","after":"x","after":"y","before":null,"reason":null,"salt":")" + salt +
+          R"(","v":1})",
+      R"({"actor":1,"after":"x","before":null,"reason":null,"salt":")" + salt + R"(","v":1})",
+      R"({"actor":"a","after":"x","before":null,"reason":null,"salt":")" + salt + R"(",)",
+      "[]",
+      "",
+  };
+  for (const std::string& in : inputs) ExpectSameAsDecode(in);
+  // Raw bytes in the canonical form: well-formed UTF-8 or not (RFC 3629).
+  for (std::string bytes : {"\xc3\xa9", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80",
+                            "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "\xc0\xaf", "\xc1\xbf",
+                            "\xe0\x9f\xbf", "\xed\xa0\x80", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80",
+                            "\xf5\x80\x80\x80", "\xe2\x82", "\x80", "\xc3", "\xff"}) {
+    ExpectSameAsDecode(R"({"actor":"a","after":"x)" + bytes +
+                       R"(y","before":null,"reason":null,"salt":")" + salt + R"(","v":1})");
+  }
+}
+
+TEST(VerifyPayloadTest, AgreesWithDecodePayloadJsonOnMutatedPayloads) {
+  std::mt19937 rng(20240611);
+  const std::string alphabet = "\"\\{}[],:nul0123456789 abcAZ=/\x01\x7f\xc3\xa9\xff\xed\xa0";
+  for (int round = 0; round < 20000; ++round) {
+    Payload p = SamplePayload(R"({"given_name":"Zo\u00eb","minutes":42,"note":"a\\\"b"})",
+                              round % 2 ? std::optional<std::string>("{}") : std::nullopt);
+    std::string json = EncodePayloadJson(p);
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !json.empty(); ++e) {
+      size_t at = rng() % json.size();
+      char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0:
+          json[at] = c;
+          break;
+        case 1:
+          json.insert(json.begin() + static_cast<std::ptrdiff_t>(at), c);
+          break;
+        default:
+          json.erase(at, 1);
+          break;
+      }
+    }
+    ExpectSameAsDecode(json);
+    if (HasFailure()) break;
+  }
+}
+
+}  // namespace
+}  // namespace custos::records
