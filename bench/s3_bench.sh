@@ -5,12 +5,13 @@
 # rejects (Custos signs the payload's SHA-256 and passes enforcement in tests).
 #
 #   bench/s3_bench.sh [scale=0.05] [runs=3]
+# CUSTOS_BIN names the custos binary (default build/release/src/cli/custos).
 # Prints per-run wall times and the medians with the custos/restic ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale="${1:-0.05}"
 runs="${2:-3}"
-CUSTOS="$PWD/build/release/src/cli/custos"
+CUSTOS="${CUSTOS_BIN:-$PWD/build/release/src/cli/custos}"
 work=$(mktemp -d /tmp/custos-s3-bench-XXXXXX)
 trap 'kill "${MOTO_PID:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 eval "$(tests/servers/moto.sh --no-auth)"

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "cli/common.h"
@@ -66,8 +67,34 @@ int RunBackup(const GlobalOptions& g, const BackupArgs& a) {
   Vault& v = **vault;
   auto lock = Lock(v, g, false);
   if (!lock.ok()) return Fail(lock.status());
+  // The parent: the newest snapshot of the same paths on this host. Finding
+  // it and loading the index are independent reads: overlap them.
+  auto find_parent = [&]() -> Result<std::optional<Snapshot>> {
+    if (a.force) return std::optional<Snapshot>();
+    if (!a.parent.empty()) {
+      ASSIGN_OR_RETURN(Snapshot p, v.FindSnapshot(a.parent));
+      return std::optional<Snapshot>(std::move(p));
+    }
+    std::vector<std::string> want;
+    for (const auto& p : a.paths) want.push_back(AbsolutePath(p));
+    std::sort(want.begin(), want.end());
+    std::vector<std::string> damaged;  // cannot be parents; check reports them
+    ASSIGN_OR_RETURN(auto snaps, v.ListSnapshots(&damaged));
+    std::string host = HostName();
+    for (auto it = snaps.rbegin(); it != snaps.rend(); ++it) {
+      auto paths = it->paths;
+      std::sort(paths.begin(), paths.end());
+      if (it->hostname == host && paths == want) return std::optional<Snapshot>(*it);
+    }
+    return std::optional<Snapshot>();
+  };
+  std::optional<Result<std::optional<Snapshot>>> found;
+  std::thread finder([&] { found.emplace(find_parent()); });
   Status st = v.LoadIndex();
+  finder.join();
   if (!st.ok()) return Fail(st);
+  if (!found->ok()) return Fail(found->status());
+  std::optional<Snapshot> parent = std::move(**found);
 
   BackupOptions opts;
   opts.paths = a.paths;
@@ -76,31 +103,6 @@ int RunBackup(const GlobalOptions& g, const BackupArgs& a) {
   opts.trigger = a.trigger;
   opts.file_workers = a.threads;
   opts.blob_workers = a.threads;
-  // The parent: the newest snapshot of the same paths on this host.
-  std::optional<Snapshot> parent;
-  if (!a.force) {
-    if (!a.parent.empty()) {
-      auto p = v.FindSnapshot(a.parent);
-      if (!p.ok()) return Fail(p.status());
-      parent = *p;
-    } else {
-      std::vector<std::string> want;
-      for (const auto& p : a.paths) want.push_back(AbsolutePath(p));
-      std::sort(want.begin(), want.end());
-      std::vector<std::string> damaged;  // cannot be parents; check reports them
-      auto snaps = v.ListSnapshots(&damaged);
-      if (!snaps.ok()) return Fail(snaps.status());
-      std::string host = HostName();
-      for (auto it = snaps->rbegin(); it != snaps->rend(); ++it) {
-        auto paths = it->paths;
-        std::sort(paths.begin(), paths.end());
-        if (it->hostname == host && paths == want) {
-          parent = *it;
-          break;
-        }
-      }
-    }
-  }
   opts.parent = parent ? &*parent : nullptr;
   BackupProgress progress;
   opts.progress = &progress;

@@ -2,6 +2,8 @@
 #include <chrono>
 #include <cstdio>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include "cli/common.h"
 #include "vault/archiver.h"
@@ -14,7 +16,7 @@ struct RestoreArgs {
   std::string snapshot;
   std::string target;
   std::vector<std::string> includes;
-  int threads = 2;
+  int threads = 0;  // 0: as many as the backend serves well
 };
 
 int RunRestore(const GlobalOptions& g, const RestoreArgs& a) {
@@ -23,9 +25,13 @@ int RunRestore(const GlobalOptions& g, const RestoreArgs& a) {
   Vault& v = **vault;
   auto lock = Lock(v, g, false);
   if (!lock.ok()) return Fail(lock.status());
+  // The index and the snapshot are independent reads: overlap them.
+  std::optional<Result<Snapshot>> found;
+  std::thread finder([&] { found.emplace(v.FindSnapshot(a.snapshot)); });
   Status st = v.LoadIndex();
+  finder.join();
   if (!st.ok()) return Fail(st);
-  auto snap = v.FindSnapshot(a.snapshot);
+  Result<Snapshot>& snap = *found;
   if (!snap.ok()) return Fail(snap.status());
   RestoreOptions opts;
   opts.target = AbsolutePath(a.target);
@@ -73,7 +79,9 @@ void RegisterRestore(CLI::App& app, GlobalOptions& g, int& exit_code) {
   cmd->add_option("snapshot", a->snapshot, "snapshot id or 'latest'")->required();
   cmd->add_option("-t,--target", a->target, "directory to restore into")->required();
   cmd->add_option("-i,--include", a->includes, "restore only paths matching a glob (repeatable)");
-  cmd->add_option("--threads", a->threads, "worker threads (default 2)")->check(CLI::Range(1, 64));
+  cmd->add_option("--threads", a->threads,
+                  "pack ranges read at once (default: the backend's connection count, 2 to 4)")
+      ->check(CLI::Range(1, 64));
   cmd->callback([&g, &exit_code, a] { exit_code = RunRestore(g, *a); });
 }
 

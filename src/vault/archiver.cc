@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <future>
@@ -21,6 +22,7 @@
 #include "base/bounded_queue.h"
 #include "base/fs.h"
 #include "vault/blob_saver.h"
+#include "vault/large_buffer.h"
 #include "vault/util.h"
 
 namespace custos {
@@ -101,12 +103,31 @@ struct FileJob {
   std::promise<Status> done;
 };
 
+// The read buffers of one file worker. Chunks go to the saver without a copy
+// (BlobSaver::SaveBlobRef), so a slab is overwritten only once the saver is
+// done with every chunk cut from it; with two, reading goes on meanwhile.
+struct ReadSlabs {
+  struct Slab {
+    LargeBuffer data;             // untouched until read into: small files cost little
+    std::atomic<int> pending{0};  // chunks the saver still reads
+  };
+  static void WaitIdle(Slab& s) {
+    for (int n; (n = s.pending.load()) != 0;) s.pending.wait(n);
+  }
+  void WaitIdle() {
+    WaitIdle(slab[0]);
+    WaitIdle(slab[1]);
+  }
+  Slab slab[2];
+  int cur = 0;
+};
+
 class Archiver {
  public:
   Archiver(Vault& vault, const BackupOptions& opts)
       : vault_(vault),
         opts_(opts),
-        saver_(vault, BlobSaverOptions{.workers = opts.blob_workers}),
+        saver_(vault, BlobSaverOptions{.workers = opts.blob_workers, .first_pack_size = 4u << 20}),
         jobs_(64) {
     for (int i = 0; i < std::max(1, opts.file_workers); ++i) {
       workers_.emplace_back([this] { FileWorker(); });
@@ -145,7 +166,7 @@ class Archiver {
   Result<BlobId> SealTree(const Tree& tree);
   Result<BlobId> BackupVirtual(const std::string& path, const PendingDir& dir, const Tree* parent);
   void FileWorker();
-  Status ReadFile(const std::string& path, Node& node);
+  Status ReadFile(const std::string& path, Node& node, ReadSlabs& slabs);
   void StopWorkers();
   void ReportError(const std::string& path, const Status& st);
   Result<std::optional<Tree>> ParentSubtree(const Tree* parent, const std::string& name);
@@ -227,11 +248,13 @@ Status Archiver::MakeNode(const std::string& path, const struct stat& st, const 
 }
 
 void Archiver::FileWorker() {
+  ReadSlabs slabs;
   while (auto job = jobs_.Pop()) {
-    Status st = saver_.status().ok() ? ReadFile((*job)->path, *(*job)->node)
+    Status st = saver_.status().ok() ? ReadFile((*job)->path, *(*job)->node, slabs)
                                      : Status::Cancelled("backup aborted");
     (*job)->done.set_value(st);
   }
+  slabs.WaitIdle();  // the saver may still be packing chunks from them
 }
 
 // Data regions of a file: [offset, offset+len) pairs. For a file with holes
@@ -257,7 +280,7 @@ static std::vector<std::pair<uint64_t, uint64_t>> DataRegions(int fd, const stru
   return regions;
 }
 
-Status Archiver::ReadFile(const std::string& path, Node& node) {
+Status Archiver::ReadFile(const std::string& path, Node& node, ReadSlabs& slabs) {
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME));
   if (!fd.valid() && errno == EPERM)
     fd.reset(open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
@@ -268,8 +291,17 @@ Status Archiver::ReadFile(const std::string& path, Node& node) {
   auto regions = DataRegions(fd.get(), st);
   const Chunker& chunker = vault_.chunker();
   const size_t max = chunker.params().max_size;
-  thread_local Bytes buf;
-  if (buf.size() < max + max / 2) buf.resize(max + max / 2);
+  const size_t capacity = max + max / 2;
+  for (ReadSlabs::Slab& s : slabs.slab) {
+    if (s.data.capacity() < capacity) {
+      ReadSlabs::WaitIdle(s);
+      if (!s.data.Reserve(capacity)) return Status::Internal("out of memory for read buffers");
+    }
+  }
+  // Start in the slab used longer ago: the saver is most likely done with it.
+  slabs.cur ^= 1;
+  ReadSlabs::WaitIdle(slabs.slab[slabs.cur]);
+  uint8_t* buf = slabs.slab[slabs.cur].data.data();
 
   node.content.clear();
   node.holes.clear();
@@ -288,13 +320,18 @@ Status Archiver::ReadFile(const std::string& path, Node& node) {
   while (true) {
     if (!eof && end - start < max) {
       if (start > 0) {
-        std::memmove(buf.data(), buf.data() + start, end - start);
+        // Carry the unchunked tail over into the other slab and read on there.
+        ReadSlabs::Slab& next = slabs.slab[slabs.cur ^ 1];
+        ReadSlabs::WaitIdle(next);
+        std::memcpy(next.data.data(), buf + start, end - start);
+        slabs.cur ^= 1;
+        buf = next.data.data();
         end -= start;
         start = 0;
       }
-      while (!eof && end < buf.size()) {
-        size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size() - end, region_left));
-        ASSIGN_OR_RETURN(size_t n, PReadFull(fd.get(), buf.data() + end, want, read_pos, "read"));
+      while (!eof && end < capacity) {
+        size_t want = static_cast<size_t>(std::min<uint64_t>(capacity - end, region_left));
+        ASSIGN_OR_RETURN(size_t n, PReadFull(fd.get(), buf + end, want, read_pos, "read"));
         end += n;
         read_pos += n;
         region_left -= n;
@@ -313,16 +350,12 @@ Status Archiver::ReadFile(const std::string& path, Node& node) {
       }
     }
     if (start == end) break;
-    size_t n = chunker.Cut(buf.data() + start, end - start);
-    ByteView chunk(buf.data() + start, n);
+    size_t n = chunker.Cut(buf + start, end - start);
+    ByteView chunk(buf + start, n);
     BlobId id = vault_.BlobIdOf(chunk);
     node.content.push_back(id);
     if (saver_.Claim(id)) {
-      // Pool buffers all have room for the largest chunk, so they are reused
-      // without reallocation.
-      Bytes copy = saver_.TakeBuffer(max);
-      copy.assign(chunk.begin(), chunk.end());
-      saver_.SaveBlob(BlobType::kData, id, std::move(copy));
+      saver_.SaveBlobRef(BlobType::kData, id, chunk, &slabs.slab[slabs.cur].pending);
     }
     start += n;
   }

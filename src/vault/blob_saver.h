@@ -1,22 +1,27 @@
 // BlobSaver: the write half of the backup pipeline.
 //
-//   SaveBlob (any thread) -> [blob queue] -> N workers: compress, then seal
-//   into the one open pack -> [pack queue] -> uploaders: Save to the backend
-//   -> entries collected for the index.
+//   SaveBlob / SaveBlobRef (any thread) -> [blob queue] -> N workers:
+//   compress, then seal into the one open pack -> [pack queue] -> uploaders:
+//   Save to the backend -> entries collected for the index.
 //
 // Memory is bounded: the blob queue holds at most `blob_queue_bytes` of
-// plaintext, and at most `packs_in_memory` packs are in memory at once (the
-// open one and those being uploaded). Chunk and pack buffers are recycled, not reallocated.
+// plaintext (SaveBlobRef's stays in the caller's buffers, uncopied), and at
+// most `packs_in_memory` packs are in memory at once (the open one and those
+// being uploaded). Pack buffers are recycled, not reallocated, and are
+// advised for huge pages (large_buffer.h). A full pack is hashed outside the
+// lock the workers share, so sealing goes on while it is.
 //
 // Order: packs are uploaded before any index names them (Finish writes the
 // index after every upload has returned), so an interrupted backup leaves
 // unreferenced packs, never a dangling reference.
 //
-// Thread-safety: Claim and SaveBlob may be called from many threads.
+// Thread-safety: Claim, SaveBlob and SaveBlobRef may be called from many
+// threads.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <unordered_set>
@@ -34,8 +39,14 @@ struct BlobSaverOptions {
   int uploaders = 2;
   size_t blob_queue_bytes = 8u << 20;
   size_t upload_queue = 1;
-  size_t packs_in_memory = 3;  // the open pack plus packs being uploaded
+  size_t packs_in_memory = 3;     // the open pack plus packs being uploaded
   size_t index_every_packs = 64;  // write an index object every N packs
+  // When set, the first packs are this small and grow to the vault's pack
+  // size with the data (a quarter of what was packed so far): uploads then
+  // start early and overlap with chunking, and a small backup does not wait
+  // for one large pack at its end; past four pack sizes, packs are full
+  // size. 0: full-size packs from the start (prune's repacking).
+  size_t first_pack_size = 0;
 };
 
 class BlobSaver {
@@ -49,11 +60,13 @@ class BlobSaver {
   // True exactly once per id that is neither in the index nor claimed before:
   // the caller then must SaveBlob it.
   bool Claim(const BlobId& id);
-  // Queues a claimed blob. Blocks while the queue is full. Buffers from
-  // TakeBuffer are recycled once the blob is packed.
+  // Queues a claimed blob. Blocks while the queue is full.
   void SaveBlob(BlobType type, const BlobId& id, Bytes plaintext);
-  // An empty buffer with room for n bytes, from the saver's pool.
-  Bytes TakeBuffer(size_t n) { return chunk_pool_.Get(n); }
+  // Like SaveBlob, but the bytes stay the caller's, so they are not copied:
+  // *pending is incremented when the blob is queued, and decremented (with
+  // a notify, see std::atomic::wait) once the saver is done with the bytes.
+  // The caller must not change them while *pending counts them.
+  void SaveBlobRef(BlobType type, const BlobId& id, ByteView plaintext, std::atomic<int>* pending);
   // The first error any worker met (OK so far otherwise).
   Status status() const;
   // Flushes open packs, waits for uploads, writes the final index. Returns the
@@ -68,14 +81,24 @@ class BlobSaver {
   struct Job {
     BlobType type;
     BlobId id;
-    Bytes data;
+    Bytes data;                           // owned bytes, or
+    ByteView view;                        // the caller's (SaveBlobRef)
+    std::atomic<int>* pending = nullptr;  // released when done with `view`
+    ByteView bytes() const { return pending ? view : ByteView(data); }
   };
+  // Done with a job's bytes: hands the caller's back, or frees them.
+  static void Release(Job& job);
   struct Upload {
     Bytes bytes;
     PackEntries entries;
   };
   void Worker();
-  void FlushPackLocked();  // requires builder_mu_
+  // Takes the open pack out (requires builder_mu_); null when it is empty.
+  std::unique_ptr<PackBuilder> TakeFullPackLocked();
+  // The size at which the open pack is flushed (requires builder_mu_).
+  size_t PackTargetLocked() const;
+  // Seals a taken pack and queues its upload (without builder_mu_).
+  void QueueUpload(std::unique_ptr<PackBuilder> pack);
   void Uploader();
   void Fail(const Status& st);
   // Waits until fewer than packs_in_memory pack buffers are in use, then takes one.
@@ -90,8 +113,8 @@ class BlobSaver {
   std::vector<std::thread> workers_, uploaders_;
 
   std::mutex builder_mu_;
-  PackBuilder pack_;  // the open pack, shared by the workers
-  BufferPool chunk_pool_{4};
+  std::unique_ptr<PackBuilder> pack_;  // the open pack, shared by the workers
+  uint64_t packed_bytes_ = 0;          // in packs flushed so far (builder_mu_)
   BufferPool pack_pool_{4};
   std::mutex pack_mu_;
   std::condition_variable pack_cv_;

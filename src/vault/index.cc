@@ -121,4 +121,12 @@ std::vector<PackEntries> Index::Snapshot() const {
   return out;
 }
 
+void Index::ForEachBlob(BlobType type,
+                        const std::function<void(uint32_t, const BlobEntry&)>& fn) const {
+  std::shared_lock lock(mu_);
+  for (const auto& [id, loc] : blobs_) {
+    if (loc.entry.type == type) fn(loc.pack, loc.entry);
+  }
+}
+
 }  // namespace custos

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <shared_mutex>
 #include <unordered_map>
 #include <vector>
@@ -74,6 +75,10 @@ class Index {
   size_t pack_count() const;
   // Every pack and its entries (for check and prune).
   std::vector<PackEntries> Snapshot() const;
+  // Calls fn(pack, entry) for every blob of `type`, under the index's shared
+  // lock (fn must not call back into the index).
+  void ForEachBlob(BlobType type,
+                   const std::function<void(uint32_t pack, const BlobEntry&)>& fn) const;
 
  private:
   mutable std::shared_mutex mu_;

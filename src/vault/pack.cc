@@ -166,6 +166,25 @@ Result<ByteView> OpenBlobInto(const Key256& pack_key, const BlobEntry& entry, By
   return ByteView(out.data(), entry.raw_length);
 }
 
+Result<ByteView> OpenBlobInPlace(const Key256& pack_key, const BlobEntry& entry,
+                                 std::span<uint8_t> sealed, std::span<uint8_t> out) {
+  if (sealed.size() != entry.length || entry.length < kAeadTagSize) {
+    return Status::Corruption("blob truncated");
+  }
+  auto aad = BlobAad(entry.type, entry.id);
+  const size_t n = entry.length - kAeadTagSize;
+  const bool compressed = entry.flags & kBlobCompressed;
+  if (!compressed && n != entry.raw_length) return Status::Corruption("blob length mismatch");
+  if (compressed && out.size() < entry.raw_length) {
+    return Status::Internal("no room to decompress a blob");
+  }
+  // AES-GCM decrypts in place when input and output coincide.
+  RETURN_IF_ERROR(AeadOpenTo(pack_key, CounterNonce(entry.counter), aad, sealed, sealed.data()));
+  if (!compressed) return ByteView(sealed.data(), n);
+  RETURN_IF_ERROR(DecompressTo(ByteView(sealed.data(), n), out.data(), entry.raw_length));
+  return ByteView(out.data(), entry.raw_length);
+}
+
 Status OpenBlob(const Key256& master, const PackRef& pack, const BlobEntry& entry, ByteView sealed,
                 Bytes& plain) {
   Key256 key = PackKey(master, pack.salt);

@@ -69,5 +69,12 @@ Status OpenBlobWithKey(const Key256& pack_key, const BlobEntry& entry, ByteView 
 // zeroing once warm) and returns a view of the plaintext inside `out`.
 Result<ByteView> OpenBlobInto(const Key256& pack_key, const BlobEntry& entry, ByteView sealed,
                               Bytes& scratch, Bytes& out);
+// Restore's variant: decrypts `sealed` in place (it then holds the plaintext,
+// or the compressed payload) and, for a compressed blob, decompresses into
+// `out`, which must have room for entry.raw_length bytes. Returns a view of
+// the plaintext (inside `sealed` or `out`). Corruption when the blob does not
+// authenticate or decompress; `sealed` then holds garbage.
+Result<ByteView> OpenBlobInPlace(const Key256& pack_key, const BlobEntry& entry,
+                                 std::span<uint8_t> sealed, std::span<uint8_t> out);
 
 }  // namespace custos

@@ -8,11 +8,11 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "base/fs.h"
 #include "vault/archiver.h"
-#include "vault/pack.h"
+#include "vault/restore_fetch.h"
+#include "vault/restore_trees.h"
 
 namespace custos {
 
@@ -42,8 +42,8 @@ struct Entry {
   const Entry* link_to = nullptr;  // hard link to an earlier entry
 };
 
+// Where one content blob goes: a file and the offset in its data stream.
 struct BlobUse {
-  BlobEntry entry;
   Entry* file;
   uint64_t file_offset;
 };
@@ -81,28 +81,36 @@ std::vector<uint64_t> BlobOffsets(Vault& vault, const Node& n, bool* ok) {
   return out;
 }
 
-class Restorer {
+class Restorer : public BlobConsumer {
  public:
   Restorer(Vault& vault, const Snapshot& snap, const RestoreOptions& opts)
       : vault_(vault), snap_(snap), opts_(opts) {}
   Result<RestoreStats> Run();
 
+  // BlobConsumer: the fetcher hands over verified blobs (worker threads).
+  bool Wanted(uint64_t use) override { return !uses_[use].file->failed.load(); }
+  void Deliver(uint64_t use, ByteView plaintext) override;
+  void Failed(uint64_t use, const Status& st) override { Fail(*uses_[use].file, st); }
+
  private:
   Status Collect();
   void CreateEntries();
   void RestoreContent();
-  void ProcessPack(uint32_t pack, std::vector<BlobUse>& uses);
   Status WriteBlob(Entry& e, uint64_t stream_offset, ByteView data);
   void FinishFile(Entry& e);
   void Fail(Entry& e, const Status& st);
   void ApplyMetadata(const Entry& e);
   bool Included(const std::string& path) const;
+  int FetchWorkers() const {
+    return opts_.workers > 0 ? opts_.workers
+                             : std::clamp(vault_.backend().Properties().connections, 2, 4);
+  }
 
   Vault& vault_;
   const Snapshot& snap_;
   const RestoreOptions& opts_;
   std::vector<std::unique_ptr<Entry>> entries_;
-  std::map<uint32_t, std::vector<BlobUse>> by_pack_;
+  std::vector<BlobUse> uses_;  // indexed by the fetcher's cookies
   std::mutex stats_mu_;
   RestoreStats stats_;
   bool as_root_ = geteuid() == 0;
@@ -116,11 +124,17 @@ bool Restorer::Included(const std::string& path) const {
 }
 
 Status Restorer::Collect() {
+  TreeSource trees(vault_, FetchWorkers());
   // included: the entry or one of its ancestors matched; ancestors of
   // included entries are restored too.
   std::function<Result<bool>(const std::string&, const BlobId&, bool)> walk =
       [&](const std::string& dir, const BlobId& id, bool parent_included) -> Result<bool> {
-    ASSIGN_OR_RETURN(Tree t, vault_.LoadTree(id));
+    ASSIGN_OR_RETURN(Tree t, trees.Load(id));
+    std::vector<BlobId> subtrees;
+    for (const Node& n : t.nodes) {
+      if (n.type == NodeType::kDir && n.subtree) subtrees.push_back(*n.subtree);
+    }
+    trees.Prefetch(subtrees);
     bool any = false;
     for (Node& n : t.nodes) {
       std::string path = dir == "/" ? "/" + n.name : dir + "/" + n.name;
@@ -243,68 +257,15 @@ Status Restorer::WriteBlob(Entry& e, uint64_t file_offset, ByteView data) {
   return Status::OK();
 }
 
-void Restorer::ProcessPack(uint32_t pack_idx, std::vector<BlobUse>& uses) {
-  PackRef pack = vault_.index().Pack(pack_idx);
-  std::string name = PackObjectName(pack.id);
-  std::sort(uses.begin(), uses.end(),
-            [](const BlobUse& a, const BlobUse& b) { return a.entry.offset < b.entry.offset; });
-  // Read in spans of at most 16 MiB covering consecutive needed blobs.
-  Key256 key = PackKey(vault_.master().encryption, pack.salt);
-  size_t i = 0;
-  thread_local Bytes scratch, plain_buf, span_buf;
-  ByteView plain;
-  std::optional<BlobId> decrypted;  // the blob whose plaintext is in `plain`
-  while (i < uses.size()) {
-    uint64_t begin = uses[i].entry.offset;
-    size_t j = i;
-    uint64_t end = begin;
-    while (j < uses.size() && uses[j].entry.offset + uses[j].entry.length - begin <= (16u << 20)) {
-      end = std::max<uint64_t>(end, uses[j].entry.offset + uses[j].entry.length);
-      ++j;
-    }
-    if (j == i) {
-      end = begin + uses[i].entry.length;
-      j = i + 1;
-    }
-    auto span = LoadIntoBuffer(vault_.backend(), name, begin, end - begin, span_buf);
-    for (size_t k = i; k < j; ++k) {
-      BlobUse& u = uses[k];
-      if (u.file->failed.load()) continue;
-      Status st = span.status();
-      if (st.ok()) {
-        ByteView sealed;
-        if (u.entry.offset + u.entry.length - begin > *span) {
-          st = Status::Corruption("pack is truncated");
-        } else {
-          sealed = ByteView(span_buf.data() + (u.entry.offset - begin), u.entry.length);
-          // The same blob may be needed at several places: decrypt it once.
-          if (decrypted != u.entry.id) {
-            decrypted.reset();
-            auto opened = OpenBlobInto(key, u.entry, sealed, scratch, plain_buf);
-            st = opened.status();
-            if (st.ok()) plain = *opened;
-            if (st.ok() && vault_.BlobIdOf(plain) != u.entry.id) {
-              st = Status::Corruption("content does not match its id");
-            }
-            if (st.ok()) decrypted = u.entry.id;
-          }
-        }
-      }
-      if (!st.ok()) {
-        Fail(*u.file, st.WithContext("pack " + name + ", blob " + ToHex(u.entry.id).substr(0, 16)));
-        continue;
-      }
-      st = WriteBlob(*u.file, u.file_offset, plain);
-      if (!st.ok()) {
-        Fail(*u.file, st);
-        continue;
-      }
-      if (opts_.progress) opts_.progress->bytes += plain.size();
-      if (u.file->blobs_left.fetch_sub(1) == 1) FinishFile(*u.file);
-    }
-    i = j;
+void Restorer::Deliver(uint64_t use, ByteView plaintext) {
+  BlobUse& u = uses_[use];
+  Status st = WriteBlob(*u.file, u.file_offset, plaintext);
+  if (!st.ok()) {
+    Fail(*u.file, st);
+    return;
   }
-  SecureWipe(key.data(), key.size());
+  if (opts_.progress) opts_.progress->bytes += plaintext.size();
+  if (u.file->blobs_left.fetch_sub(1) == 1) FinishFile(*u.file);
 }
 
 void Restorer::FinishFile(Entry& e) {
@@ -343,6 +304,7 @@ void Restorer::ApplyMetadata(const Entry& e) {
 
 void Restorer::RestoreContent() {
   // Plan: which blob of which pack goes where.
+  std::vector<BlobWant> wants;
   for (auto& ep : entries_) {
     Entry& e = *ep;
     if (e.node.type != NodeType::kFile || e.link_to || e.failed.load()) continue;
@@ -360,23 +322,15 @@ void Restorer::RestoreContent() {
     }
     for (size_t k = 0; k < e.node.content.size(); ++k) {
       auto loc = vault_.index().Find(e.node.content[k]);
-      by_pack_[loc->pack].push_back(BlobUse{loc->entry, &e, offsets[k]});
+      wants.push_back(BlobWant{loc->pack, loc->entry, uses_.size()});
+      uses_.push_back(BlobUse{&e, offsets[k]});
     }
   }
-  std::vector<std::pair<uint32_t, std::vector<BlobUse>>> items(by_pack_.begin(), by_pack_.end());
-  by_pack_.clear();
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < std::max(1, opts_.workers); ++t) {
-    threads.emplace_back([&] {
-      for (size_t i; (i = next.fetch_add(1)) < items.size();) {
-        ProcessPack(items[i].first, items[i].second);
-        items[i].second.clear();
-        items[i].second.shrink_to_fit();
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  FetchOptions fetch;
+  fetch.workers = FetchWorkers();
+  FetchBlobs(vault_, std::move(wants), fetch, *this);
+  uses_.clear();
+  uses_.shrink_to_fit();
 }
 
 Result<RestoreStats> Restorer::Run() {

@@ -2,8 +2,10 @@
 // target directory, as restic does: a snapshot of /srv/data restores to
 // <target>/srv/data.
 //
-// Packs are read in parallel; each needed blob is decrypted, decompressed and
-// checked against its id before a single byte of it is written. A file that
+// Each needed pack is read once, in coalesced ranges with several requests in
+// flight (restore_fetch.h); each needed blob is decrypted, decompressed and
+// checked against its id before a single byte of it is written (pwrite from
+// the reading threads; nothing is fsynced). A file that
 // cannot be completed is removed and reported; it is never left silently
 // wrong. Metadata (mode, owner when running as root, times) is applied after
 // content; directories last, deepest first. Hard links and sparse files are
@@ -27,7 +29,7 @@ struct RestoreProgress {
 struct RestoreOptions {
   std::string target;
   std::vector<std::string> includes;  // empty: everything
-  int workers = 2;
+  int workers = 0;                    // ranges read at once; 0: the backend's connections (2 to 4)
   RestoreProgress* progress = nullptr;
   std::function<void(const std::string&, const Status&)> on_error;
 };
