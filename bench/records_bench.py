@@ -81,7 +81,7 @@ def main():
     port = free_port()
     env = dict(os.environ, CUSTOS_ADMIN_TOKEN=TOKEN)
     srv = subprocess.Popen([CUSTOS, "serve", "--data", data, "--listen", f"127.0.0.1:{port}",
-                            "--log-level", "warn", "--threads", "160"], env=env,
+                            "--log-level", "warn", "--threads", "16", "--max-connections", "200"], env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows = []
     try:

@@ -70,15 +70,19 @@ void RegisterServe(CLI::App& app, GlobalOptions&, int& exit_code) {
   cmd->add_option("--data", o->server.data_dir, "data directory (created 0700 on first start)")
       ->required()
       ->envname("CUSTOS_DATA");
-  cmd->add_option("--listen", o->server.listen, "HOST:PORT to listen on")
-      ->capture_default_str();
+  cmd->add_option("--listen", o->server.listen, "HOST:PORT to listen on")->capture_default_str();
   cmd->add_option("--tls-cert", o->server.tls_cert, "TLS certificate chain (PEM)");
   cmd->add_option("--tls-key", o->server.tls_key, "TLS private key (PEM)");
   cmd->add_flag("--demo", o->server.demo, "load demo records on first start");
-  cmd->add_option("--threads", o->server.threads, "connections served at once (one thread each; further connections are refused)")
-      ->capture_default_str();
-  cmd->add_option("--log-level", o->log_level, "debug, info, warn or error")
-      ->capture_default_str();
+  cmd->add_option("--threads", o->server.threads,
+                  "handler threads for reads, updates and imports (creates need none)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--max-connections", o->server.max_connections,
+                  "connections open at once; further connections are refused")
+      ->capture_default_str()
+      ->check(CLI::Range(4, 100000));
+  cmd->add_option("--log-level", o->log_level, "debug, info, warn or error")->capture_default_str();
   cmd->add_option("--origin", o->server.origin, "audit log origin name in checkpoints");
   cmd->add_option("--checkpoint-interval-ms", o->checkpoint_interval_ms,
                   "sign a checkpoint at least this often while the log grows")

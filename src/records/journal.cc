@@ -82,17 +82,23 @@ Result<Payload> DecodePayloadJson(std::string_view text) {
 
 Bytes SealPayload(const Key256& subject_key, uint64_t seq, const Hash256& leaf_hash,
                   const Payload& p) {
+  std::string json = EncodePayloadJson(p);
+  Bytes out = SealPayloadJson(subject_key, seq, leaf_hash, json);
+  SecureWipe(json.data(), json.size());
+  return out;
+}
+
+Bytes SealPayloadJson(const Key256& subject_key, uint64_t seq, const Hash256& leaf_hash,
+                      std::string_view payload_json) {
   Key256 key = EntryKey(subject_key, seq);
   Nonce96 nonce;
   RandomFill(nonce);
-  std::string json = EncodePayloadJson(p);
   Bytes out;
-  out.reserve(1 + nonce.size() + json.size() + kAeadTagSize);
+  out.reserve(1 + nonce.size() + payload_json.size() + kAeadTagSize);
   out.push_back(kPayloadFormat);
   out.insert(out.end(), nonce.begin(), nonce.end());
-  AeadSeal(key, nonce, leaf_hash, AsBytes(json), out);
+  AeadSeal(key, nonce, leaf_hash, AsBytes(payload_json), out);
   SecureWipe(key.data(), key.size());
-  SecureWipe(json.data(), json.size());
   return out;
 }
 

@@ -51,6 +51,9 @@ Result<Payload> DecodePayloadJson(std::string_view json);
 
 Bytes SealPayload(const Key256& subject_key, uint64_t seq, const Hash256& leaf_hash,
                   const Payload& p);
+// The same for a payload already encoded with EncodePayloadJson.
+Bytes SealPayloadJson(const Key256& subject_key, uint64_t seq, const Hash256& leaf_hash,
+                      std::string_view payload_json);
 // Corruption when the sealed bytes are malformed or do not authenticate
 // (wrong key, wrong entry, tampered).
 Result<Payload> OpenPayload(const Key256& subject_key, uint64_t seq, const Hash256& leaf_hash,

@@ -58,6 +58,36 @@ Status SqliteStore::CheckSubjectExists(WriteTxn& txn, std::string_view subject_i
   return Status::OK();
 }
 
+std::unique_ptr<PreparedPayload> SqliteStore::PreparePayload(
+    const Actor& actor, const std::optional<std::string>& before,
+    const std::optional<std::string>& after, const std::optional<std::string>& reason) const {
+  Payload payload;
+  payload.actor = actor.id;
+  payload.before = before;
+  payload.after = after;
+  payload.reason = reason;
+  payload.salt.resize(kCommitmentSaltSize);
+  RandomFill(payload.salt);
+  auto out = std::make_unique<PreparedPayload>();
+  out->commitment = PayloadCommitment(payload);
+  out->json = EncodePayloadJson(payload);
+  out->actor = keystore_->ActorPseudonym(actor.id);
+  if (payload.after) SecureWipe(payload.after->data(), payload.after->size());
+  if (payload.before) SecureWipe(payload.before->data(), payload.before->size());
+  return out;
+}
+
+const Pseudonym& SqliteStore::WriterSubjectPseudonym(std::string_view subject_id) {
+  // Pseudonyms never change, so the cache needs no invalidation; it is only
+  // bounded.
+  auto it = writer_pseudonyms_.find(std::string(subject_id));
+  if (it != writer_pseudonyms_.end()) return it->second;
+  if (writer_pseudonyms_.size() >= 65536) writer_pseudonyms_.clear();
+  return writer_pseudonyms_
+      .emplace(std::string(subject_id), keystore_->SubjectPseudonym(subject_id))
+      .first->second;
+}
+
 Result<uint64_t> SqliteStore::AppendEntry(WriteTxn& txn, const EntryInput& in) {
   ASSIGN_OR_RETURN(Key256 key, TxnSubjectKey(txn, in.subject_id));
   Leaf leaf;
@@ -68,17 +98,20 @@ Result<uint64_t> SqliteStore::AppendEntry(WriteTxn& txn, const EntryInput& in) {
   leaf.record_id = std::string(in.record_id);
   leaf.record_version = in.record_version;
   leaf.actor_role = in.actor->role;
-  leaf.actor = keystore_->ActorPseudonym(in.actor->id);
-  leaf.subject = keystore_->SubjectPseudonym(in.subject_id);
+  leaf.subject = WriterSubjectPseudonym(in.subject_id);
 
-  Payload payload;
-  payload.actor = in.actor->id;
-  if (in.before != nullptr) payload.before = *in.before;
-  if (in.after != nullptr) payload.after = *in.after;
-  if (in.reason != nullptr) payload.reason = *in.reason;
-  payload.salt.resize(kCommitmentSaltSize);
-  RandomFill(payload.salt);
-  leaf.commitment = PayloadCommitment(payload);
+  std::unique_ptr<PreparedPayload> made;
+  const PreparedPayload* payload = in.prepared;
+  if (payload == nullptr) {
+    const std::optional<std::string> none;
+    made = PreparePayload(
+        *in.actor, in.before != nullptr ? std::optional<std::string>(*in.before) : std::nullopt,
+        in.after != nullptr ? std::optional<std::string>(*in.after) : std::nullopt,
+        in.reason != nullptr ? *in.reason : none);
+    payload = made.get();
+  }
+  leaf.actor = payload->actor;
+  leaf.commitment = payload->commitment;
 
   if (!in.record_id.empty() && !in.fresh_record_id) {
     ASSIGN_OR_RETURN(StmtLease st,
@@ -97,7 +130,7 @@ Result<uint64_t> SqliteStore::AppendEntry(WriteTxn& txn, const EntryInput& in) {
   RETURN_IF_ERROR(ValidateLeaf(leaf));
   Bytes leaf_bytes = EncodeLeaf(leaf);
   Hash256 leaf_hash = LeafHash(leaf_bytes);
-  Bytes sealed = SealPayload(key, leaf.seq, leaf_hash, payload);
+  Bytes sealed = SealPayloadJson(key, leaf.seq, leaf_hash, payload->json);
   SecureWipe(key.data(), key.size());
 
   ASSIGN_OR_RETURN(StmtLease ins,

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/fs.h"
@@ -30,6 +31,16 @@ struct RowState {
   uint64_t created_at = 0;
 };
 
+// The parts of a journal entry that do not depend on its seq, made on the
+// caller's thread so that the writer thread only derives the entry key,
+// hashes the leaf and seals.
+struct PreparedPayload {
+  std::string json;    // EncodePayloadJson of the payload (salt included)
+  Hash256 commitment;  // PayloadCommitment of the same payload
+  Pseudonym actor;     // the actor's pseudonym
+  ~PreparedPayload() { SecureWipe(json.data(), json.size()); }
+};
+
 // What one journal entry records.
 struct EntryInput {
   EventType event = EventType::kCreate;
@@ -45,6 +56,8 @@ struct EntryInput {
   // The record id was minted in this mutation, so the journal holds no
   // earlier entry for it and the lookup of the previous entry is skipped.
   bool fresh_record_id = false;
+  // When set, it replaces actor, before, after and reason for the payload.
+  const PreparedPayload* prepared = nullptr;
 };
 
 // A field of another entity that references an entity (for delete checks).
@@ -61,6 +74,8 @@ class SqliteStore final : public RecordsStore {
 
   Result<Record> Create(const Actor& actor, std::string_view entity, const nlohmann::json& body,
                         std::optional<std::string> reason) override;
+  void CreateAsync(const Actor& actor, std::string_view entity, const nlohmann::json& body,
+                   CreateDone done) override;
   Result<Record> Get(std::string_view entity, std::string_view id) override;
   Result<Record> Update(const Actor& actor, std::string_view entity, std::string_view id,
                         uint64_t expected_version, const nlohmann::json& body, UpdateMode mode,
@@ -106,9 +121,26 @@ class SqliteStore final : public RecordsStore {
   // Checks every reference field of `record` and works out its subject.
   Result<std::string> ResolveReferences(WriteTxn& txn, const EntitySchema& schema,
                                         std::string_view id, const nlohmann::json& record);
+  // `data` is the canonical text of `record` (CanonicalText), made before
+  // the mutation so the writer thread does not serialise JSON.
   Result<Record> InsertRecord(WriteTxn& txn, const Actor& actor, const EntitySchema& schema,
-                              const nlohmann::json& record, EventType event,
-                              const std::optional<std::string>& reason);
+                              const nlohmann::json& record, std::string data, EventType event,
+                              const std::optional<std::string>& reason,
+                              const PreparedPayload* prepared = nullptr);
+  // The payload of an entry with these contents (fresh salt).
+  std::unique_ptr<PreparedPayload> PreparePayload(const Actor& actor,
+                                                  const std::optional<std::string>& before,
+                                                  const std::optional<std::string>& after,
+                                                  const std::optional<std::string>& reason) const;
+  // The subject's pseudonym, remembered (writer thread only).
+  const Pseudonym& WriterSubjectPseudonym(std::string_view subject_id);
+  // Create: validation and canonical text on the caller's thread, then a
+  // mutation for the writer.
+  struct PendingCreate;
+  Result<std::shared_ptr<PendingCreate>> PrepareCreate(const Actor& actor, std::string_view entity,
+                                                       const nlohmann::json& body,
+                                                       std::optional<std::string> reason);
+  Mutation CreateMutation(std::shared_ptr<PendingCreate> op);
   Status CheckNotReferenced(WriteTxn& txn, const EntitySchema& schema, std::string_view id);
   // Appends one journal entry; returns its seq.
   Result<uint64_t> AppendEntry(WriteTxn& txn, const EntryInput& in);
@@ -132,8 +164,9 @@ class SqliteStore final : public RecordsStore {
   std::map<std::string_view, std::vector<ReverseRef>> reverse_refs_;
   std::mutex listener_mu_;
   CommitListener listener_;
-  std::unique_ptr<Checkpointer> checkpointer_;  // outlives the writer
-  std::unique_ptr<GroupCommitWriter> writer_;   // last: stopped first
+  std::unordered_map<std::string, Pseudonym> writer_pseudonyms_;  // writer thread only
+  std::unique_ptr<Checkpointer> checkpointer_;                    // outlives the writer
+  std::unique_ptr<GroupCommitWriter> writer_;                     // last: stopped first
 };
 
 // Shared helpers.

@@ -121,13 +121,14 @@ Result<std::string> SqliteStore::ResolveReferences(WriteTxn& txn, const EntitySc
 
 Result<Record> SqliteStore::InsertRecord(WriteTxn& txn, const Actor& actor,
                                          const EntitySchema& schema, const nlohmann::json& record,
-                                         EventType event,
-                                         const std::optional<std::string>& reason) {
+                                         std::string data, EventType event,
+                                         const std::optional<std::string>& reason,
+                                         const PreparedPayload* prepared) {
   Record out;
   out.entity = std::string(schema.name);
   out.id = NewRecordId();
   ASSIGN_OR_RETURN(out.subject_id, ResolveReferences(txn, schema, out.id, record));
-  ASSIGN_OR_RETURN(out.data, CanonicalText(record));
+  out.data = std::move(data);
   out.version = 1;
   out.created_at = out.updated_at = NowMicros();
   {
@@ -155,6 +156,7 @@ Result<Record> SqliteStore::InsertRecord(WriteTxn& txn, const Actor& actor,
   in.reason = &reason;
   in.time_micros = out.created_at;
   in.fresh_record_id = true;
+  in.prepared = prepared;
   RETURN_IF_ERROR(AppendEntry(txn, in).status());
   return out;
 }
@@ -181,19 +183,63 @@ Status SqliteStore::CheckNotReferenced(WriteTxn& txn, const EntitySchema& schema
   return Status::OK();
 }
 
-Result<Record> SqliteStore::Create(const Actor& actor, std::string_view entity,
-                                   const nlohmann::json& body, std::optional<std::string> reason) {
+// A create between validation and commit.
+struct SqliteStore::PendingCreate {
+  Actor actor;
+  const EntitySchema* schema = nullptr;
+  nlohmann::json record;  // validated
+  std::string data;       // its canonical text
+  std::optional<std::string> reason;
+  std::unique_ptr<PreparedPayload> payload;  // the journal entry's, seq aside
+  Record out;                                // filled by the mutation
+};
+
+Result<std::shared_ptr<SqliteStore::PendingCreate>> SqliteStore::PrepareCreate(
+    const Actor& actor, std::string_view entity, const nlohmann::json& body,
+    std::optional<std::string> reason) {
   RETURN_IF_ERROR(CheckWriteArgs(actor, reason));
   const EntitySchema* schema = EntityOrNull(entity);
   if (schema == nullptr) return UnknownEntity(entity);
-  ASSIGN_OR_RETURN(nlohmann::json record, ValidateRecord(*schema, body, Mode::kCreate));
-  Record out;
-  Status written = Write([&](WriteTxn& txn) -> Status {
-    ASSIGN_OR_RETURN(out, InsertRecord(txn, actor, *schema, record, EventType::kCreate, reason));
+  auto op = std::make_shared<PendingCreate>();
+  ASSIGN_OR_RETURN(op->record, ValidateRecord(*schema, body, Mode::kCreate));
+  ASSIGN_OR_RETURN(op->data, CanonicalText(op->record));
+  op->actor = actor;
+  op->schema = schema;
+  op->reason = std::move(reason);
+  op->payload = PreparePayload(op->actor, std::nullopt, op->data, op->reason);
+  return op;
+}
+
+Mutation SqliteStore::CreateMutation(std::shared_ptr<PendingCreate> op) {
+  return [this, op = std::move(op)](WriteTxn& txn) -> Status {
+    ASSIGN_OR_RETURN(op->out, InsertRecord(txn, op->actor, *op->schema, op->record, op->data,
+                                           EventType::kCreate, op->reason, op->payload.get()));
     return Status::OK();
+  };
+}
+
+Result<Record> SqliteStore::Create(const Actor& actor, std::string_view entity,
+                                   const nlohmann::json& body, std::optional<std::string> reason) {
+  ASSIGN_OR_RETURN(std::shared_ptr<PendingCreate> op,
+                   PrepareCreate(actor, entity, body, std::move(reason)));
+  RETURN_IF_ERROR(Write(CreateMutation(op)));
+  return std::move(op->out);
+}
+
+void SqliteStore::CreateAsync(const Actor& actor, std::string_view entity,
+                              const nlohmann::json& body, CreateDone done) {
+  auto op = PrepareCreate(actor, entity, body, std::nullopt);
+  if (!op.ok()) {
+    done(op.status());
+    return;
+  }
+  writer_->SubmitAsync(CreateMutation(*op), [op = *op, done = std::move(done)](Status st) {
+    if (st.ok()) {
+      done(std::move(op->out));
+    } else {
+      done(std::move(st));
+    }
   });
-  RETURN_IF_ERROR(written);
-  return out;
 }
 
 Result<Record> SqliteStore::Update(const Actor& actor, std::string_view entity, std::string_view id,
@@ -309,18 +355,23 @@ Result<std::vector<Record>> SqliteStore::ImportBatch(const Actor& actor, std::st
   const EntitySchema* schema = EntityOrNull(entity);
   if (schema == nullptr) return UnknownEntity(entity);
   std::vector<nlohmann::json> records;
+  std::vector<std::string> texts;
   records.reserve(rows.size());
+  texts.reserve(rows.size());
   for (const ImportItem& row : rows) {
     auto r = ValidateRecord(*schema, row.body, Mode::kCreate);
     if (!r.ok()) return r.status().WithContext("line " + std::to_string(row.line));
+    auto text = CanonicalText(*r);
+    if (!text.ok()) return text.status().WithContext("line " + std::to_string(row.line));
     records.push_back(std::move(r).value());
+    texts.push_back(std::move(text).value());
   }
   std::vector<Record> out;
   Status written = Write([&](WriteTxn& txn) -> Status {
     out.clear();
     out.reserve(records.size());
     for (size_t i = 0; i < records.size(); ++i) {
-      auto r = InsertRecord(txn, actor, *schema, records[i], EventType::kImport, reason);
+      auto r = InsertRecord(txn, actor, *schema, records[i], texts[i], EventType::kImport, reason);
       if (!r.ok()) return r.status().WithContext("line " + std::to_string(rows[i].line));
       out.push_back(std::move(r).value());
     }

@@ -1,17 +1,24 @@
 // GroupCommitWriter: the one thread that owns the SQLite write connection.
 //
-// Callers Submit() a mutation and block until it is durable. The writer takes
-// everything queued (up to max_group), opens one BEGIN IMMEDIATE transaction,
-// runs each mutation inside its own SAVEPOINT (a failing mutation rolls back
-// only its savepoint and gets its own error), COMMITs once (one WAL fsync for
+// Callers Submit() a mutation and block until it is durable, or SubmitAsync()
+// it with a completion that runs once it is durable. The writer takes
+// everything queued (up to max_group), opens one BEGIN IMMEDIATE transaction
+// and runs the mutations one after another. Should one fail, that pass is
+// rolled back and the group runs again with each mutation inside its own
+// SAVEPOINT, so a failing mutation rolls back only itself and gets its own
+// error. A mutation may therefore run more than once: each run must start
+// from its captured inputs and the database, and may only assign (not
+// accumulate into) what it hands back. The writer then COMMITs once (one WAL
+// fsync for
 // the whole group, synchronous=FULL), hands the group's journal entries to
 // the commit hook in seq order, and passes the group to a second thread that
 // wakes the callers (waking a blocked thread costs tens of microseconds, and
 // the writer should spend them on the next group instead). A Submit returns
-// OK only after COMMIT returned OK.
+// OK, and a completion receives OK, only after COMMIT returned OK.
 //
-// Thread-safety: Submit may be called from any thread except the writer
-// thread itself (it returns Internal there: the commit hook must not write).
+// Thread-safety: Submit and SubmitAsync may be called from any thread except
+// the writer thread itself (they fail with Internal there: the commit hook
+// must not write).
 // Lifetime: the destructor finishes every queued mutation, then joins.
 #pragma once
 
@@ -47,6 +54,8 @@ struct WriteTxn {
 };
 
 using Mutation = std::function<Status(WriteTxn&)>;
+// Receives a submitted mutation's outcome, exactly once.
+using Completion = std::function<void(Status)>;
 
 struct GroupCommitHooks {
   // After COMMIT, before callers are woken: publish new/destroyed keys.
@@ -65,6 +74,12 @@ class GroupCommitWriter {
 
   // Runs `m` in the next group and waits until its group committed.
   Status Submit(Mutation m);
+  // Runs `m` in the next group and returns at once. `done` gets the outcome
+  // exactly once: on the notifier thread after the group committed, on the
+  // writer thread when the group failed, or on the calling thread, before
+  // SubmitAsync returns, when the writer is closing or the caller is the
+  // writer thread. `done` must be quick: it delays the next callers' wake-up.
+  void SubmitAsync(Mutation m, Completion done);
 
   uint64_t last_seq() const;
   uint64_t commits() const;
@@ -73,12 +88,22 @@ class GroupCommitWriter {
  private:
   struct Op {
     Mutation mutation;
-    std::promise<Status> done;
+    Completion done;
     Status result;
   };
 
+  enum class Pass { kAllRan, kFailed };
+
   void Run();
   void ProcessGroup(std::vector<Op>& group);
+  // Runs the group's mutations in the open transaction, stopping at the
+  // first error (left in `error`).
+  Pass RunFast(std::vector<Op>& group, WriteTxn& txn, Status& error);
+  // Runs each mutation in its own savepoint: a failing one is rolled back
+  // alone and its error kept in `results`. kFailed (with `error`) when the
+  // transaction itself is lost, which fails the whole group.
+  Pass RunCareful(std::vector<Op>& group, WriteTxn& txn, std::vector<Status>& results,
+                  Status& error);
   // Wakes every caller of a finished group (notifier thread).
   void NotifyLoop();
 

@@ -131,6 +131,16 @@ class RecordsStore {
   virtual Result<Record> Create(const Actor& actor, std::string_view entity,
                                 const nlohmann::json& body,
                                 std::optional<std::string> reason = std::nullopt) = 0;
+  // Create() without waiting for durability: `done` receives exactly what
+  // Create() would have returned, exactly once. It may run on another thread
+  // (a store's writer or notifier thread, so it must be quick and must not
+  // call the store's write methods), or on the calling thread before
+  // CreateAsync returns. The default implementation calls Create() here.
+  using CreateDone = std::function<void(Result<Record>)>;
+  virtual void CreateAsync(const Actor& actor, std::string_view entity, const nlohmann::json& body,
+                           CreateDone done) {
+    done(Create(actor, entity, body));
+  }
   virtual Result<Record> Get(std::string_view entity, std::string_view id) = 0;
   // kPatch applies `body` as a JSON merge patch; kReplace replaces the record.
   virtual Result<Record> Update(const Actor& actor, std::string_view entity, std::string_view id,

@@ -14,14 +14,14 @@
 //   threads. The store, the audit log and the token store must outlive the Api.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "audit/audit_log.h"
 #include "base/status.h"
@@ -35,8 +35,8 @@ struct ApiRequest {
   const Route* route = nullptr;
   std::vector<std::string> params;  // path parameters in template order
   const std::multimap<std::string, std::string>* query = nullptr;  // decoded
-  std::string if_match;       // the If-Match header, empty when absent
-  std::string content_type;   // the Content-Type header, lower-cased, without parameters
+  std::string if_match;      // the If-Match header, empty when absent
+  std::string content_type;  // the Content-Type header, lower-cased, without parameters
   std::string_view body;
   std::optional<TokenInfo> caller;  // absent only on public routes
   Access access = Access::kAllow;   // the caller's access to the route (role matrix)
@@ -69,6 +69,18 @@ class Api {
   Api& operator=(const Api&) = delete;
 
   ApiResponse Handle(const ApiRequest& req);
+
+  // Receives the answer of a request started with StartAsync, exactly once.
+  using Done = std::function<void(ApiResponse)>;
+  // Starts `req` without blocking the calling thread, when its route has a
+  // non-blocking path (creates by a caller with full access, with a body of
+  // at most kAsyncBodyLimit): `done` then gets what Handle would have
+  // returned, on this thread before StartAsync returns (when the request
+  // fails early) or later on the store's notifier thread. Returns false, and
+  // never calls `done`, for every other request: call Handle instead. `req`
+  // and what it points to must stay valid until `done` ran.
+  bool StartAsync(const ApiRequest& req, Done done);
+  static constexpr size_t kAsyncBodyLimit = 16 << 10;
 
   // Extra Prometheus text appended to /metrics by the server (store stats).
   std::string StoreMetricsText();

@@ -2,6 +2,7 @@
 #include <future>
 #include <set>
 
+#include "base/log.h"
 #include "records/keystore.h"
 #include "records/model/json_parse.h"
 #include "records/model/validate.h"
@@ -108,6 +109,34 @@ ApiResponse Api::Create(const ApiRequest& req) {
   ApiResponse r = RecordResponse(201, *rec);
   r.headers.emplace_back("Location", "/api/v1/" + std::string(e.plural) + "/" + rec->id);
   return r;
+}
+
+bool Api::StartAsync(const ApiRequest& req, Done done) {
+  if (req.route == nullptr || req.route->kind != RouteKind::kRecordCreate ||
+      req.access != Access::kAllow || req.body.size() > kAsyncBodyLimit) {
+    return false;
+  }
+  try {
+    const EntitySchema& e = *req.route->entity;
+    auto body = ParseBody(req);
+    if (!body.ok()) {
+      done(BodyError(body.status()));
+      return true;
+    }
+    store_.CreateAsync(ActorOf(req), e.name, *body, [&e, done](Result<Record> rec) {
+      if (!rec.ok()) {
+        done(StatusResponse(rec.status()));
+        return;
+      }
+      ApiResponse r = RecordResponse(201, *rec);
+      r.headers.emplace_back("Location", "/api/v1/" + std::string(e.plural) + "/" + rec->id);
+      done(std::move(r));
+    });
+  } catch (const std::exception&) {
+    LogError("handler threw", {{"route", req.route->id}});
+    done(ErrorResponse(500, "internal", "internal error"));
+  }
+  return true;
 }
 
 ApiResponse Api::Get(const ApiRequest& req) {

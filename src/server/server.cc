@@ -25,11 +25,17 @@
 #include "server/demo.h"
 #include "server/openapi.h"
 #include "server/routes.h"
+#include "server/worker_pool.h"
 
 namespace custos::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// libmicrohttpd's buffer per connection for the request line, headers and
+// body pieces (a longer header block is answered 431). It is zeroed for every
+// request on a kept-alive connection, so it is kept small.
+constexpr size_t kConnectionMemory = size_t{32} << 10;
 
 constexpr std::array<int, 16> kStatuses = {200, 201, 204, 400, 401, 403, 404, 405,
                                            409, 413, 415, 422, 428, 500, 503, 507};
@@ -145,13 +151,30 @@ struct Exchange {
   std::string body;
   size_t limit = 0;
   bool too_big = false;
+  // The handler's answer arrives on another thread while the connection is
+  // suspended; `mu` orders the answer against the suspension.
+  std::mutex mu;
+  bool started = false;               // the handler was started (event thread only)
+  bool suspended = false;             // under mu
+  std::optional<ApiResponse> answer;  // under mu
 };
 
 class ServerImpl final : public ApiServer {
  public:
   ~ServerImpl() override {
     Stop();
-    if (daemon_ != nullptr) MHD_stop_daemon(daemon_);
+    if (daemon_ != nullptr) {
+      // Accept nothing new, let every started handler answer (a suspended
+      // connection must be resumed before the daemon stops), then stop.
+      const MHD_socket listener = MHD_quiesce_daemon(daemon_);
+      {
+        std::unique_lock lock(pending_mu_);
+        pending_cv_.wait(lock, [&] { return pending_ == 0; });
+      }
+      MHD_stop_daemon(daemon_);
+      if (listener != MHD_INVALID_SOCKET) ::close(listener);
+    }
+    workers_.reset();
     api_.reset();
     audit_.reset();  // clears the store's commit listener
     store_.reset();
@@ -187,7 +210,15 @@ class ServerImpl final : public ApiServer {
   // First call: route, authentication, role matrix, body limit.
   void Begin(MHD_Connection* conn, Exchange& x);
   // Last call: the handler's answer.
-  ApiResponse Answer(MHD_Connection* conn, Exchange& x);
+  // Last call: an answer made on this thread (errors, OpenAPI, metrics), or
+  // nullopt once the request is filled in for its handler.
+  std::optional<ApiResponse> Prepare(MHD_Connection* conn, Exchange& x);
+  // Starts the handler of a prepared request: non-blocking handlers run
+  // here, the others on the worker pool. The connection is suspended until
+  // the answer arrives, unless it arrived before this returns.
+  MHD_Result Start(MHD_Connection* conn, Exchange& x);
+  // Hands a handler's answer to its connection (any thread).
+  void Finish(MHD_Connection* conn, Exchange& x, ApiResponse answer);
   MHD_Result Send(MHD_Connection* conn, const Exchange& x, const ApiResponse& out);
   void SetupMetrics();
 
@@ -200,6 +231,10 @@ class ServerImpl final : public ApiServer {
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<Api> api_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::mutex pending_mu_;
+  std::condition_variable pending_cv_;
+  size_t pending_ = 0;  // handlers started and not yet answered
   MHD_Daemon* daemon_ = nullptr;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
@@ -312,7 +347,7 @@ void ServerImpl::Begin(MHD_Connection* conn, Exchange& x) {
   }
 }
 
-ApiResponse ServerImpl::Answer(MHD_Connection* conn, Exchange& x) {
+std::optional<ApiResponse> ServerImpl::Prepare(MHD_Connection* conn, Exchange& x) {
   if (!x.early && x.too_big) {
     x.early = ErrorResponse(413, "payload_too_large",
                             "the request body is larger than " + std::to_string(x.limit) +
@@ -345,7 +380,43 @@ ApiResponse ServerImpl::Answer(MHD_Connection* conn, Exchange& x) {
   x.areq.content_type =
       LowerMediaType(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"));
   x.areq.body = x.body;
-  return api_->Handle(x.areq);
+  return std::nullopt;
+}
+
+void ServerImpl::Finish(MHD_Connection* conn, Exchange& x, ApiResponse answer) {
+  bool resume;
+  {
+    std::lock_guard lock(x.mu);
+    x.answer = std::move(answer);
+    resume = x.suspended;
+  }
+  // After this the exchange may be gone: the event thread answers a resumed
+  // connection and then frees its exchange.
+  if (resume) MHD_resume_connection(conn);
+  std::lock_guard lock(pending_mu_);
+  if (--pending_ == 0) pending_cv_.notify_all();
+}
+
+MHD_Result ServerImpl::Start(MHD_Connection* conn, Exchange& x) {
+  x.started = true;
+  {
+    std::lock_guard lock(pending_mu_);
+    ++pending_;
+  }
+  auto done = [this, conn, &x](ApiResponse r) { Finish(conn, x, std::move(r)); };
+  if (!api_->StartAsync(x.areq, done)) {
+    if (!workers_->Post([this, conn, &x] { Finish(conn, x, api_->Handle(x.areq)); })) {
+      Finish(conn, x, ErrorResponse(503, "unavailable", "the server is stopping"));
+    }
+  }
+  std::unique_lock lock(x.mu);
+  if (x.answer) {
+    lock.unlock();
+    return Send(conn, x, *x.answer);
+  }
+  x.suspended = true;
+  MHD_suspend_connection(conn);
+  return MHD_YES;
 }
 
 MHD_Result ServerImpl::OnRequest(void* cls, MHD_Connection* conn, const char* url,
@@ -364,7 +435,11 @@ MHD_Result ServerImpl::OnRequest(void* cls, MHD_Connection* conn, const char* ur
       // let the connection close.
       const std::string len = Header(conn, "Content-Length");
       auto n = ParseU64(len);
-      if (n && *n > kLargeBodyLimit) return self->Send(conn, ref, self->Answer(conn, ref));
+      if (n && *n > kLargeBodyLimit) {
+        if (std::optional<ApiResponse> now = self->Prepare(conn, ref)) {
+          return self->Send(conn, ref, *now);
+        }
+      }
       return MHD_YES;
     }
     Exchange& x = *static_cast<Exchange*>(*state);
@@ -381,7 +456,16 @@ MHD_Result ServerImpl::OnRequest(void* cls, MHD_Connection* conn, const char* ur
       *upload_size = 0;
       return MHD_YES;
     }
-    return self->Send(conn, x, self->Answer(conn, x));
+    if (x.started) {
+      // Called again after the handler's answer resumed the connection.
+      std::unique_lock lock(x.mu);
+      if (!x.answer) return MHD_YES;
+      lock.unlock();
+      return self->Send(conn, x, *x.answer);
+    }
+    std::optional<ApiResponse> now = self->Prepare(conn, x);
+    if (now) return self->Send(conn, x, *now);
+    return self->Start(conn, x);
   } catch (const std::exception&) {
     Exchange fallback;
     return self->Send(conn, fallback, ErrorResponse(500, "internal", "internal error"));
@@ -444,12 +528,16 @@ Status ServerImpl::Init(const ServerOptions& o) {
   }
   ASSIGN_OR_RETURN(Fd listener, Listen(addr_, o.listen));
   port_ = BoundPort(listener.get());
-  // One thread per connection: handlers block until their write is durable.
-  // libmicrohttpd reads a request with one recv and sends the status line,
-  // headers and body with one sendmsg.
-  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD;
+  // One event thread (epoll) reads requests and sends answers for every
+  // connection; libmicrohttpd reads a request with one recv and sends the
+  // status line, headers and body with one sendmsg. A request whose handler
+  // waits (for a durable commit, for a read) suspends its connection until
+  // the answer is ready: creates go straight to the store's group commit and
+  // are answered from its notifier thread, the rest run on the worker pool.
+  workers_ = std::make_unique<WorkerPool>(std::max<size_t>(o.threads, 1), "custos-handler");
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
   if (tls_) flags |= MHD_USE_TLS;
-  const unsigned limit = static_cast<unsigned>(std::max<size_t>(o.threads, 4));
+  const unsigned limit = static_cast<unsigned>(std::max<size_t>(o.max_connections, 4));
   const unsigned timeout =
       static_cast<unsigned>(std::max({o.read_timeout.count(), o.write_timeout.count(),
                                       o.keep_alive_timeout.count(), std::chrono::seconds::rep{1}}));
@@ -459,14 +547,14 @@ Status ServerImpl::Init(const ServerOptions& o) {
         flags, 0, nullptr, nullptr, &ServerImpl::OnRequest, this, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_NOTIFY_COMPLETED, &ServerImpl::OnCompleted, this, MHD_OPTION_CONNECTION_LIMIT,
         limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        size_t{128} << 10, MHD_OPTION_HTTPS_MEM_KEY, tls_key_pem_.c_str(),
+        kConnectionMemory, MHD_OPTION_HTTPS_MEM_KEY, tls_key_pem_.c_str(),
         MHD_OPTION_HTTPS_MEM_CERT, tls_cert_pem_.c_str(), MHD_OPTION_END);
   } else {
     daemon_ = MHD_start_daemon(
         flags, 0, nullptr, nullptr, &ServerImpl::OnRequest, this, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_NOTIFY_COMPLETED, &ServerImpl::OnCompleted, this, MHD_OPTION_CONNECTION_LIMIT,
         limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        size_t{128} << 10, MHD_OPTION_END);
+        kConnectionMemory, MHD_OPTION_END);
   }
   if (daemon_ == nullptr) {
     ::close(fd);

@@ -47,7 +47,8 @@ struct ServerOptions {
   std::string tls_cert;  // PEM files; both or neither
   std::string tls_key;
   bool demo = false;
-  size_t threads = 128;  // connections served at once, one thread each; more are refused
+  size_t threads = 16;  // handler threads for requests that wait (reads, updates, imports)
+  size_t max_connections = 1000;  // connections open at once; more are refused
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds write_timeout{30};
   std::chrono::seconds keep_alive_timeout{30};

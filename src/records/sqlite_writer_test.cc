@@ -1,0 +1,176 @@
+// GroupCommitWriter: groups, the pass without savepoints and the fallback
+// that isolates a failing mutation, and asynchronous completions.
+#include "records/sqlite_writer.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <set>
+#include <thread>
+
+namespace custos::records {
+namespace {
+
+class WriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("custos-writer-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    ConnectionOptions o;
+    o.create = true;
+    auto conn = Connection::Open((dir_ / "w.db").string(), o);
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_TRUE((*conn)->Exec("CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER)", "create").ok());
+    GroupCommitHooks hooks;
+    hooks.on_commit = [this](const WriteTxn&) { ++commits_; };
+    writer_ = std::make_unique<GroupCommitWriter>(std::move(conn).value(), 1, 1000, hooks);
+  }
+  void TearDown() override {
+    writer_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Inserts key k, then fails when `fail` says so (after its insert).
+  static Mutation Insert(std::string k, bool fail_after_insert = false) {
+    return [k, fail_after_insert](WriteTxn& txn) -> Status {
+      auto st = txn.conn.Prepare("INSERT INTO t(k, n) VALUES (?, 1)");
+      if (!st.ok()) return st.status();
+      st->BindText(1, k);
+      if (Status s = st->Run("insert"); !s.ok()) return s;
+      ++txn.next_seq;  // pretend a journal entry was appended
+      if (fail_after_insert) return Status::InvalidArgument("refused " + k);
+      return Status::OK();
+    };
+  }
+
+  std::set<std::string> Keys() {
+    std::set<std::string> out;
+    std::promise<void> read;
+    writer_->SubmitAsync(
+        [&out](WriteTxn& txn) -> Status {
+          auto st = txn.conn.Prepare("SELECT k FROM t");
+          if (!st.ok()) return st.status();
+          while (true) {
+            auto row = st->Step("read");
+            if (!row.ok()) return row.status();
+            if (!*row) break;
+            out.insert(std::string(st->ColumnText(0)));
+          }
+          return Status::OK();
+        },
+        [&read](Status) { read.set_value(); });
+    read.get_future().wait();
+    return out;
+  }
+
+  // Holds the writer thread until released, so that what is submitted
+  // meanwhile forms one group.
+  std::promise<void> HoldWriter() {
+    std::promise<void> release;
+    std::shared_future<void> gate = release.get_future().share();
+    std::promise<void> entered;
+    std::future<void> in = entered.get_future();
+    writer_->SubmitAsync(
+        [gate, &entered](WriteTxn&) -> Status {
+          entered.set_value();
+          gate.wait();
+          return Status::OK();
+        },
+        [](Status) {});
+    in.wait();
+    return release;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<GroupCommitWriter> writer_;
+  std::atomic<int> commits_{0};
+};
+
+TEST_F(WriterTest, OneGroupCommitsOnceAndCompletesEveryOne) {
+  std::promise<void> release = HoldWriter();
+  const int before = commits_.load();
+  std::vector<std::future<Status>> results;
+  for (int i = 0; i < 20; ++i) {
+    auto p = std::make_shared<std::promise<Status>>();
+    results.push_back(p->get_future());
+    writer_->SubmitAsync(Insert("k" + std::to_string(i)), [p](Status st) { p->set_value(st); });
+  }
+  release.set_value();
+  for (auto& r : results) EXPECT_TRUE(r.get().ok());
+  // The held group commits, then the twenty queued writes commit together.
+  EXPECT_EQ(commits_.load() - before, 2);
+  EXPECT_EQ(writer_->writes(), 21u);  // with the holding mutation
+  EXPECT_EQ(writer_->last_seq(), 20u);
+  EXPECT_EQ(Keys().size(), 20u);
+}
+
+TEST_F(WriterTest, FailingMutationIsRolledBackAloneAfterItsWrite) {
+  std::promise<void> release = HoldWriter();
+  std::vector<std::future<Status>> results;
+  for (int i = 0; i < 6; ++i) {
+    auto p = std::make_shared<std::promise<Status>>();
+    results.push_back(p->get_future());
+    // The fourth inserts its row and then fails: its row must not survive,
+    // the others' must, and each gets its own outcome.
+    writer_->SubmitAsync(Insert("k" + std::to_string(i), i == 3),
+                         [p](Status st) { p->set_value(st); });
+  }
+  release.set_value();
+  for (int i = 0; i < 6; ++i) {
+    Status st = results[static_cast<size_t>(i)].get();
+    if (i == 3) {
+      EXPECT_EQ(st.code(), Code::kInvalidArgument);
+      EXPECT_NE(st.message().find("refused k3"), std::string::npos);
+    } else {
+      EXPECT_TRUE(st.ok()) << i << ": " << st.ToString();
+    }
+  }
+  EXPECT_EQ(Keys(), (std::set<std::string>{"k0", "k1", "k2", "k4", "k5"}));
+  // next_seq counts only the surviving five.
+  EXPECT_EQ(writer_->last_seq(), 5u);
+}
+
+TEST_F(WriterTest, ConstraintFailureInAGroupKeepsTheOthers) {
+  ASSERT_TRUE(writer_->Submit(Insert("dup")).ok());
+  std::promise<void> release = HoldWriter();
+  std::vector<std::future<Status>> results;
+  for (const char* k : {"a", "dup", "b"}) {
+    auto p = std::make_shared<std::promise<Status>>();
+    results.push_back(p->get_future());
+    writer_->SubmitAsync(Insert(k), [p](Status st) { p->set_value(st); });
+  }
+  release.set_value();
+  EXPECT_TRUE(results[0].get().ok());
+  EXPECT_FALSE(results[1].get().ok());
+  EXPECT_TRUE(results[2].get().ok());
+  EXPECT_EQ(Keys(), (std::set<std::string>{"a", "b", "dup"}));
+}
+
+TEST_F(WriterTest, GroupOfOneReportsItsErrorAndWritesNothing) {
+  Status st = writer_->Submit(Insert("solo", true));
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_TRUE(Keys().empty());
+  EXPECT_EQ(writer_->last_seq(), 0u);
+  EXPECT_TRUE(writer_->Submit(Insert("next")).ok());
+  EXPECT_EQ(writer_->last_seq(), 1u);
+}
+
+TEST_F(WriterTest, WritingFromTheWriterThreadIsRefusedThroughTheCompletion) {
+  std::promise<Status> inner;
+  Status outer = writer_->Submit([&](WriteTxn&) -> Status {
+    writer_->SubmitAsync(Insert("nested"), [&](Status st) { inner.set_value(st); });
+    return Status::OK();
+  });
+  EXPECT_TRUE(outer.ok());
+  EXPECT_EQ(inner.get_future().get().code(), Code::kInternal);
+}
+
+}  // namespace
+}  // namespace custos::records
