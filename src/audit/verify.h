@@ -11,9 +11,9 @@
 // problem per kind at most). Errors (Status) only for what stops the check
 // from running at all (the store cannot be opened).
 //
-// A SQLite data directory is read directly, in one read transaction, on
-// every core (records/verify_sqlite.h); any other store through the
-// RecordsStore interface. The tree is rebuilt in the same pass over the
+// A SQLite data directory is read directly, one state of it on one
+// connection per core (records/verify_sqlite.h); any other store through
+// the RecordsStore interface. The tree is rebuilt in the same pass over the
 // journal, keeping only the hashes the checkpoints need (verify_tree.h).
 #pragma once
 

@@ -24,6 +24,19 @@ TEST(Hash, HmacRfc4231Case2) {
   EXPECT_EQ(ToHex(h.Compute(AsBytes("what do ya want for nothing?"))), expected);
 }
 
+TEST(Hash, HmacEqualsHmacSha256ForEveryKeyAndDataLength) {
+  Bytes bytes(200);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 13 + 1);
+  for (size_t key_size : {0, 1, 31, 32, 63, 64, 65, 131}) {
+    const ByteView key(bytes.data(), key_size);
+    Hmac h(key);
+    for (size_t n = 0; n < 200; n += 7) {
+      const ByteView data(bytes.data() + 3, n);  // never a null pointer, even when empty
+      EXPECT_EQ(h.Compute(data), HmacSha256(key, data)) << key_size << " " << n;
+    }
+  }
+}
+
 TEST(Aead, RoundTripAndTamper) {
   Key256 key{};
   key[0] = 7;

@@ -1,10 +1,19 @@
 #include "crypto/hash.h"
 
+// Hmac keeps its keyed states as the low-level SHA256_CTX, a plain struct
+// that is copied per call and reaches the SHA-NI code without EVP's
+// provider dispatch and allocation (OpenSSL 3 deprecates these calls; where
+// a build drops them, the EVP_MAC path below takes over).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 #include <cstdlib>
+#include <cstring>
+
+#include "crypto/aead.h"
 
 namespace custos {
 
@@ -44,6 +53,49 @@ Hash256 HmacSha256(ByteView key, ByteView data) {
   return out;
 }
 
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+
+// HMAC (RFC 2104) with the inner and outer states keyed once: a Compute
+// costs the compressions of the data and two more, and no allocation.
+struct Hmac::Impl {
+  SHA256_CTX inner;  // after key ^ ipad
+  SHA256_CTX outer;  // after key ^ opad
+};
+
+Hmac::Hmac(ByteView key) : impl_(std::make_unique<Impl>()) {
+  uint8_t pad[SHA256_CBLOCK] = {};
+  if (key.size() > sizeof(pad)) {
+    SHA256(key.data(), key.size(), pad);  // longer keys are hashed first
+  } else if (!key.empty()) {
+    std::memcpy(pad, key.data(), key.size());
+  }
+  for (uint8_t& b : pad) b ^= 0x36;
+  SHA256_Init(&impl_->inner);
+  SHA256_Update(&impl_->inner, pad, sizeof(pad));
+  for (uint8_t& b : pad) b ^= 0x36 ^ 0x5c;
+  SHA256_Init(&impl_->outer);
+  SHA256_Update(&impl_->outer, pad, sizeof(pad));
+  SecureWipe(pad, sizeof(pad));
+}
+
+Hmac::~Hmac() { SecureWipe(impl_.get(), sizeof(Impl)); }
+
+Hash256 Hmac::Compute(ByteView data) const {
+  SHA256_CTX ctx = impl_->inner;
+  SHA256_Update(&ctx, data.data(), data.size());
+  uint8_t inner[SHA256_DIGEST_LENGTH];
+  SHA256_Final(inner, &ctx);
+  ctx = impl_->outer;
+  SHA256_Update(&ctx, inner, sizeof(inner));
+  Hash256 out;
+  SHA256_Final(out.data(), &ctx);
+  SecureWipe(&ctx, sizeof(ctx));
+  SecureWipe(inner, sizeof(inner));
+  return out;
+}
+
+#else
+
 struct Hmac::Impl {
   EVP_MAC* mac = nullptr;
   EVP_MAC_CTX* keyed = nullptr;
@@ -76,5 +128,7 @@ Hash256 Hmac::Compute(ByteView data) const {
   EVP_MAC_CTX_free(ctx);
   return out;
 }
+
+#endif
 
 }  // namespace custos

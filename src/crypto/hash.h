@@ -26,8 +26,10 @@ class Sha256Stream {
 
 Hash256 HmacSha256(ByteView key, ByteView data);
 
-// An HMAC-SHA256 keyed once and used many times; thread-safe (each call
-// works on its own copy of the keyed state).
+// An HMAC-SHA256 keyed once and used many times: a Compute costs the SHA-256
+// compressions of its data and two more, without allocating. Thread-safe
+// (each call works on its own copy of the keyed state); the keyed state is
+// wiped when the Hmac is destroyed.
 class Hmac {
  public:
   explicit Hmac(ByteView key);

@@ -53,7 +53,7 @@ Status VerifyOnce(RecordsStore& store, uint64_t last) {
           std::copy(payload->salt.begin(), payload->salt.end(), images.salt.begin());
         }
       }
-      CheckPayloadAlone(opened, images, f);
+      CheckPayloadAlone(opened, images, checker.keys(), f);
     }
     return checker.Add(f);
   }));

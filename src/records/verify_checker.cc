@@ -1,7 +1,6 @@
 #include "records/verify_checker.h"
 
 #include <sodium.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <atomic>
@@ -12,6 +11,8 @@
 
 #include "base/random.h"
 #include "records/verify_crypto.h"
+#include "records/verify_leaf.h"
+#include "records/verify_memory.h"
 
 namespace custos::records {
 namespace {
@@ -40,37 +41,15 @@ bool IsRecordEvent(EventType event, std::string_view entity) {
 // What the journal says about one (entity, record id).
 struct RecordState {
   RecordKey key{};
+  Hash256 last_hash{};
+  ImageDigest after_digest{};  // of the latest after-image (when `known`)
+  Pseudonym subject{};
   uint64_t last_seq = 0;
   uint64_t version = 0;
-  Hash256 last_hash{};
-  Hash256 after_digest{};  // of the latest after-image (when `known`)
-  Pseudonym subject{};
   bool is_record = false;  // a create/import entry has been seen
   bool live = false;
   bool known = false;    // the latest entry's payload could be decrypted
   uint8_t seen_row = 0;  // CheckRow accepted its row (stage 3, atomic access)
-};
-
-// Zeroed memory straight from mmap, in transparent huge pages where the
-// kernel allows (madvise mode): a table of millions of records then costs a
-// page fault per 2 MiB instead of per 4 KiB, and growing never copies.
-class Mapped {
- public:
-  static constexpr size_t kHuge = size_t{2} << 20;
-  explicit Mapped(size_t bytes) : size_((bytes + kHuge - 1) / kHuge * kHuge) {
-    void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    madvise(p, size_, MADV_HUGEPAGE);  // a hint: fine if it fails
-    data_ = static_cast<uint8_t*>(p);
-  }
-  ~Mapped() { munmap(data_, size_); }
-  Mapped(const Mapped&) = delete;
-  Mapped& operator=(const Mapped&) = delete;
-  uint8_t* data() const { return data_; }
-
- private:
-  size_t size_;
-  uint8_t* data_;
 };
 
 uint64_t Load64(const uint8_t* p) {
@@ -102,6 +81,11 @@ class RecordTable {
         if (s.key == key) return &s;
       }
     }
+  }
+
+  // Starts loading the memory Find(key) reads first.
+  void Prefetch(const RecordKey& key) const {
+    __builtin_prefetch(&Slots()[Home(key) & (slot_count_ - 1)]);
   }
 
   RecordState& FindOrAdd(const RecordKey& key) {
@@ -150,7 +134,11 @@ class RecordTable {
 
 }  // namespace
 
-RecordKeys::RecordKeys() { RandomFill(key_); }
+RecordKeys::RecordKeys() {
+  RandomFill(record_key_);
+  RandomFill(image_key_);
+  RandomFill(row_key_);
+}
 
 RecordKey RecordKeys::Of(std::string_view entity, std::string_view record_id) const {
   // Length-prefixed, so that no two (entity, id) pairs share an input.
@@ -161,14 +149,37 @@ RecordKey RecordKeys::Of(std::string_view entity, std::string_view record_id) co
     std::memcpy(buf, &n, 8);
     std::memcpy(buf + 8, entity.data(), entity.size());
     std::memcpy(buf + 8 + entity.size(), record_id.data(), record_id.size());
-    crypto_shorthash_siphashx24(out.data(), buf, 8 + entity.size() + record_id.size(), key_.data());
+    crypto_shorthash_siphashx24(out.data(), buf, 8 + entity.size() + record_id.size(),
+                                record_key_.data());
   } else {
     std::string long_input(reinterpret_cast<const char*>(&n), 8);
     long_input.append(entity);
     long_input.append(record_id);
     crypto_shorthash_siphashx24(out.data(), reinterpret_cast<const uint8_t*>(long_input.data()),
-                                long_input.size(), key_.data());
+                                long_input.size(), record_key_.data());
   }
+  return out;
+}
+
+std::array<uint64_t, 2> RecordKeys::RowTerm(const RowFacts& row) const {
+  uint8_t buf[sizeof(row.key) + sizeof(row.data) + sizeof(row.subject) + 8];
+  uint8_t* p = buf;
+  for (const auto* part : {&row.key, &row.data, &row.subject}) {
+    std::memcpy(p, part->data(), part->size());
+    p += part->size();
+  }
+  std::memcpy(p, &row.version, 8);
+  uint8_t out[16];
+  crypto_shorthash_siphashx24(out, buf, sizeof(buf), row_key_.data());
+  std::array<uint64_t, 2> term;
+  std::memcpy(term.data(), out, sizeof(out));
+  return term;
+}
+
+ImageDigest RecordKeys::Image(std::string_view text) const {
+  ImageDigest out;
+  crypto_shorthash_siphashx24(out.data(), reinterpret_cast<const uint8_t*>(text.data()),
+                              text.size(), image_key_.data());
   return out;
 }
 
@@ -186,12 +197,17 @@ bool CheckLeafAlone(const EntryColumns& in, const Pseudonym& column_subject, con
     f.problem = "stored leaf hash does not match the leaf";
     return false;
   }
-  auto decoded = DecodeLeaf(in.leaf);
-  if (!decoded.ok()) {
-    f.problem = decoded.status().message();
-    return false;
+  LeafView leaf;
+  std::optional<Leaf> decoded;  // only for leaves ReadLeafView rejects
+  if (!ReadLeafView(in.leaf, leaf)) {
+    auto d = DecodeLeaf(in.leaf);
+    if (!d.ok()) {
+      f.problem = d.status().message();
+      return false;
+    }
+    decoded = std::move(d).value();
+    leaf = ViewOf(*decoded);
   }
-  const Leaf& leaf = *decoded;
   if (leaf.seq != in.seq) {
     f.problem = "the leaf carries seq " + std::to_string(leaf.seq);
     return false;
@@ -200,7 +216,7 @@ bool CheckLeafAlone(const EntryColumns& in, const Pseudonym& column_subject, con
     f.problem = "entity/record id columns do not match the leaf";
     return false;
   }
-  if (leaf.subject != column_subject) {
+  if (std::memcmp(leaf.subject, column_subject.data(), kPseudonymSize) != 0) {
     f.problem = "subject column does not match the leaf's subject pseudonym";
     return false;
   }
@@ -209,14 +225,15 @@ bool CheckLeafAlone(const EntryColumns& in, const Pseudonym& column_subject, con
   f.record_event = IsRecordEvent(leaf.event, leaf.entity);
   f.record_version = leaf.record_version;
   f.prev_seq = leaf.prev_seq;
-  f.prev_leaf_hash = leaf.prev_leaf_hash;
-  f.commitment = leaf.commitment;
-  f.subject = leaf.subject;
+  std::memcpy(f.prev_leaf_hash.data(), leaf.prev_leaf_hash, f.prev_leaf_hash.size());
+  std::memcpy(f.commitment.data(), leaf.commitment, f.commitment.size());
+  std::memcpy(f.subject.data(), leaf.subject, f.subject.size());
   if (f.has_record_id) f.key = keys.Of(leaf.entity, leaf.record_id);
   return true;
 }
 
-void CheckPayloadAlone(const Status& opened, const PayloadImages& images, EntryFacts& f) {
+void CheckPayloadAlone(const Status& opened, const PayloadImages& images, const RecordKeys& keys,
+                       EntryFacts& f) {
   f.opened = opened.ok();
   if (opened.ok()) {
     if (VerifyCommitment(images.salt, images.has_after ? images.after : std::string_view()) !=
@@ -227,8 +244,8 @@ void CheckPayloadAlone(const Status& opened, const PayloadImages& images, EntryF
     f.has_before = images.has_before;
     f.has_after = images.has_after;
     if (f.record_event) {
-      if (images.has_before) f.before_digest = VerifySha256(images.before);
-      if (images.has_after) f.after_digest = VerifySha256(images.after);
+      if (images.has_before) f.before_digest = keys.Image(images.before);
+      if (images.has_after) f.after_digest = keys.Image(images.after);
     }
   } else if (!opened.IsNotFound()) {
     f.problem = "payload: " + opened.message();
@@ -318,23 +335,49 @@ Status JournalChecker::End(uint64_t last_seq) {
 
 Status JournalChecker::CheckRow(std::string_view entity, std::string_view id, uint64_t version,
                                 const Pseudonym& subject, std::string_view data) const {
-  RecordState* st = impl_->table.Find(keys_.Of(entity, id));
+  RowFacts row;
+  row.key = keys_.Of(entity, id);
+  row.data = keys_.Image(data);
+  row.subject = subject;
+  row.version = version;
+  if (AcceptRow(row)) return Status::OK();
+  return RowProblem(entity, id, row);
+}
+
+void JournalChecker::Prefetch(const RecordKey& key) const { impl_->table.Prefetch(key); }
+
+bool JournalChecker::AcceptRow(const RowFacts& row) const {
+  RecordState* st = impl_->table.Find(row.key);
+  if (st == nullptr || !st->is_record || !st->live || row.version != st->version ||
+      row.subject != st->subject || !st->known || row.data != st->after_digest) {
+    return false;
+  }
+  std::atomic_ref<uint8_t>(st->seen_row).store(1, std::memory_order_relaxed);
+  return true;
+}
+
+Status JournalChecker::RowProblem(std::string_view entity, std::string_view id,
+                                  const RowFacts& row) const {
+  const RecordState* st = impl_->table.Find(row.key);
   if (st == nullptr || !st->is_record) return RowError(entity, id, "has no journal entry");
   if (!st->live) {
     return RowError(entity, id, "journal seq " + std::to_string(st->last_seq) + " deleted it");
   }
-  if (version != st->version) {
+  if (row.version != st->version) {
     return RowError(entity, id,
-                    "row version " + std::to_string(version) + " but journal version " +
+                    "row version " + std::to_string(row.version) + " but journal version " +
                         std::to_string(st->version));
   }
-  if (subject != st->subject) return RowError(entity, id, "its subject differs from the journal's");
+  if (row.subject != st->subject) {
+    return RowError(entity, id, "its subject differs from the journal's");
+  }
   if (!st->known) return RowError(entity, id, "its latest journal payload cannot be decrypted");
-  if (VerifySha256(data) != st->after_digest) {
+  if (row.data != st->after_digest) {
     return RowError(entity, id, "data differs from the after-image of its latest journal entry");
   }
-  std::atomic_ref<uint8_t>(st->seen_row).store(1, std::memory_order_relaxed);
-  return Status::OK();
+  // Not reached for a row AcceptRow rejected.
+  return Status::Internal("record " + std::string(entity) + "/" + std::string(id) +
+                          ": RowProblem called for an accepted row");
 }
 
 Status JournalChecker::FirstMissingRow(const EntryKeyFn& entry_key) const {
@@ -357,6 +400,23 @@ Status JournalChecker::FirstMissingRow(const EntryKeyFn& entry_key) const {
   return RowError(first->first, first->second,
                   "the journal says it exists at version " + std::to_string(first_version) +
                       ", but there is no row");
+}
+
+std::optional<RowSet> JournalChecker::LiveRows() const {
+  const RecordTable& t = impl_->table;
+  RowSet rows;
+  for (size_t i = 0; i < t.Size(); ++i) {
+    const RecordState& st = t.State(i);
+    if (!st.is_record || !st.live) continue;
+    if (!st.known) return std::nullopt;
+    RowFacts row;
+    row.key = st.key;
+    row.data = st.after_digest;
+    row.subject = st.subject;
+    row.version = st.version;
+    rows.Add(keys_, row);
+  }
+  return rows;
 }
 
 }  // namespace custos::records

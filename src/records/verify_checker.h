@@ -8,27 +8,36 @@
 //   2. JournalChecker::Add, in seq order on one thread: contiguous seqs,
 //      per-record links and versions, event sequences, before-image equal
 //      to the previous after-image. Then JournalChecker::End.
-//   3. JournalChecker::CheckRow for every live row: version, subject and
-//      data against the record's latest entry. Any thread, any order, once
-//      End has returned.
+//   3. JournalChecker::CheckRow (or AcceptRow and RowProblem) for every live
+//      row: version, subject and data against the record's latest entry.
+//      Any thread, any order, once End has returned.
 //   4. JournalChecker::FirstMissingRow: records the journal says exist but
 //      that no row was accepted for.
+//
+// Stages 3 and 4 have a shortcut: RowSet digests the facts of a set of
+// rows in any order, and JournalChecker::LiveRows digests the rows the
+// journal says should exist. When the two are equal, stages 3 and 4 would
+// find nothing (short of a 2^-128 chance), and a verifier can skip them;
+// when not, they name the problem.
 //
 // Problems are Corruption statuses naming the entry ("journal seq N: ...")
 // or the record ("record ENTITY/ID: ..."), never a value of the record. For
 // each entry the checks run in the order of the original single-pass
 // verifier, so every implementation names the same first problem.
 //
-// Memory: about 140 bytes per record named by the journal. Records are
-// known by a 128-bit SipHash of (entity, id) under a key drawn at random
-// for each checker (an adversary who does not know it cannot make two
-// records collide); images by their SHA-256.
+// Memory: about 120 bytes per record named by the journal. Records are
+// known by a 128-bit SipHash of (entity, id), and record images (the before
+// and after texts of payloads, the data of rows) by a 128-bit SipHash of
+// their bytes, each under a key drawn at random for each checker: an
+// adversary who does not know the keys cannot make two records, or two
+// different texts, collide (short of a 2^-128 chance).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,15 +49,24 @@
 namespace custos::records {
 
 using RecordKey = std::array<uint8_t, 16>;
+using ImageDigest = std::array<uint8_t, 16>;
 
-// Keys (entity, record id) pairs for one verification. Thread-safe.
+struct RowFacts;
+
+// Keys (entity, record id) pairs and digests images for one verification.
+// Thread-safe.
 class RecordKeys {
  public:
-  RecordKeys();  // draws a random key
+  RecordKeys();  // draws random keys
   RecordKey Of(std::string_view entity, std::string_view record_id) const;
+  ImageDigest Image(std::string_view text) const;
+  // The keyed 128-bit SipHash of all the facts of a row (RowSet's terms).
+  std::array<uint64_t, 2> RowTerm(const RowFacts& row) const;
 
  private:
-  std::array<uint8_t, 16> key_;
+  std::array<uint8_t, 16> record_key_;
+  std::array<uint8_t, 16> image_key_;
+  std::array<uint8_t, 16> row_key_;
 };
 
 // A stored journal row, as read from the store.
@@ -79,8 +97,8 @@ struct EntryFacts {
   bool opened = false;
   bool has_before = false;
   bool has_after = false;
-  Hash256 before_digest{};  // SHA-256 of the images
-  Hash256 after_digest{};
+  ImageDigest before_digest{};  // RecordKeys::Image of the images
+  ImageDigest after_digest{};
 };
 
 // Stage 1a. `column_subject` is the pseudonym of the entry's subject_id
@@ -92,7 +110,37 @@ bool CheckLeafAlone(const EntryColumns& in, const Pseudonym& column_subject, con
 // Stage 1b, after CheckLeafAlone returned true. `opened` is the outcome of
 // opening the payload: OK with `images`, NotFound when the subject's key
 // was destroyed, or the error.
-void CheckPayloadAlone(const Status& opened, const PayloadImages& images, EntryFacts& f);
+void CheckPayloadAlone(const Status& opened, const PayloadImages& images, const RecordKeys& keys,
+                       EntryFacts& f);
+
+// What stage 3 needs of one live row.
+struct RowFacts {
+  RecordKey key{};      // RecordKeys::Of(entity, id)
+  ImageDigest data{};   // RecordKeys::Image(data)
+  Pseudonym subject{};  // of its subject_id
+  uint64_t version = 0;
+};
+
+// An order-independent digest of a set of rows: the sum, modulo 2^128, of
+// RecordKeys::RowTerm of each (a multiset hash, Clarke et al. 2003,
+// "MSet-Add-Hash"). Under one RecordKeys, two different sets of rows have
+// equal digests with a chance of about 2^-128 for an adversary who does not
+// know the keys. Rows can be added in any order, on any thread, and the
+// digests of disjoint sets added up.
+class RowSet {
+ public:
+  void Add(const RecordKeys& keys, const RowFacts& row) { Add(keys.RowTerm(row)); }
+  void Add(const RowSet& other) { Add(std::array<uint64_t, 2>{other.lo_, other.hi_}); }
+  bool operator==(const RowSet&) const = default;
+
+ private:
+  void Add(const std::array<uint64_t, 2>& term) {
+    lo_ += term[0];
+    hi_ += term[1] + (lo_ < term[0] ? 1 : 0);
+  }
+  uint64_t lo_ = 0;
+  uint64_t hi_ = 0;
+};
 
 class JournalChecker {
  public:
@@ -108,13 +156,22 @@ class JournalChecker {
   // Stage 2: the next entry. Returns its problem; do not call Add again
   // after a problem.
   Status Add(const EntryFacts& f);
+  // A hint that Add or AcceptRow will soon look up `key`: starts loading
+  // the memory they need first (the record table is far larger than the
+  // caches). Thread-safe where the lookup would be.
+  void Prefetch(const RecordKey& key) const;
   // After the last entry: `last_seq` is the seq the journal should end at.
   Status End(uint64_t last_seq);
 
   // Stage 3 (thread-safe after End): one live row, `subject` the pseudonym
-  // of its subject_id.
+  // of its subject_id. OK, or the row's problem naming ENTITY/ID.
   Status CheckRow(std::string_view entity, std::string_view id, uint64_t version,
                   const Pseudonym& subject, std::string_view data) const;
+  // The same in two steps, for a row known by its facts: AcceptRow is true
+  // when CheckRow would return OK (and counts the row as seen, as CheckRow
+  // does); RowProblem is CheckRow's problem for a row it did not accept.
+  bool AcceptRow(const RowFacts& row) const;
+  Status RowProblem(std::string_view entity, std::string_view id, const RowFacts& row) const;
 
   // Stage 4: the first record, in (entity, id) order, that the journal says
   // is live but that CheckRow never accepted. `entry_key(seq)` returns the
@@ -122,6 +179,12 @@ class JournalChecker {
   // error is returned as is.
   using EntryKeyFn = std::function<Result<std::pair<std::string, std::string>>(uint64_t seq)>;
   Status FirstMissingRow(const EntryKeyFn& entry_key) const;
+
+  // After End: the RowSet of the rows the journal says should exist (one
+  // per live record, with its version, subject and latest after-image), or
+  // nullopt when the payload of a live record's latest entry could not be
+  // opened (its row fails stage 3, or its absence stage 4).
+  std::optional<RowSet> LiveRows() const;
 
  private:
   struct Impl;

@@ -1,10 +1,8 @@
 #include "records/verify_crypto.h"
 
 // OpenSSL 3 deprecates the low-level SHA256_* calls, but they reach the
-// SHA-NI code without EVP's provider dispatch and allocation, and their
-// context is a plain struct that can be copied: the HMAC below keeps its
-// keyed states and derives a key with two block compressions. Where a build
-// of OpenSSL drops them, DeriveKey and EVP take over (same results, slower).
+// SHA-NI code without EVP's provider dispatch and allocation. Where a build
+// of OpenSSL drops them, crypto/hash.h takes over (same results, slower).
 // journal/merkle.cc makes the same choice.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/evp.h>
@@ -63,45 +61,6 @@ Hash256 VerifyCommitment(ByteView salt, std::string_view after) {
   return out;
 }
 
-struct EntryKeys::Impl {
-  SHA256_CTX inner;  // keyed with key ^ ipad, then the label and its 0x00
-  SHA256_CTX outer;  // keyed with key ^ opad
-};
-
-EntryKeys::EntryKeys(const Key256& subject_key) : impl_(std::make_unique<Impl>()) {
-  uint8_t pad[64];
-  std::memset(pad, 0, sizeof(pad));
-  std::memcpy(pad, subject_key.data(), subject_key.size());
-  for (uint8_t& b : pad) b ^= 0x36;
-  SHA256_Init(&impl_->inner);
-  SHA256_Update(&impl_->inner, pad, sizeof(pad));
-  SHA256_Update(&impl_->inner, kPayloadKeyLabel.data(), kPayloadKeyLabel.size());
-  const uint8_t zero = 0;
-  SHA256_Update(&impl_->inner, &zero, 1);
-  for (uint8_t& b : pad) b ^= 0x36 ^ 0x5c;
-  SHA256_Init(&impl_->outer);
-  SHA256_Update(&impl_->outer, pad, sizeof(pad));
-  SecureWipe(pad, sizeof(pad));
-}
-
-EntryKeys::~EntryKeys() { SecureWipe(impl_.get(), sizeof(Impl)); }
-
-Key256 EntryKeys::Derive(uint64_t seq) const {
-  uint8_t be[8];
-  BigEndian64(seq, be);
-  SHA256_CTX ctx = impl_->inner;
-  SHA256_Update(&ctx, be, sizeof(be));
-  uint8_t inner[32];
-  SHA256_Final(inner, &ctx);
-  ctx = impl_->outer;
-  SHA256_Update(&ctx, inner, sizeof(inner));
-  Key256 key;
-  SHA256_Final(key.data(), &ctx);
-  SecureWipe(&ctx, sizeof(ctx));
-  SecureWipe(inner, sizeof(inner));
-  return key;
-}
-
 #else
 
 Hash256 VerifySha256(std::string_view data) { return Sha256(AsBytes(data)); }
@@ -118,23 +77,19 @@ Hash256 VerifyCommitment(ByteView salt, std::string_view after) {
   return Sha256(msg);
 }
 
-struct EntryKeys::Impl {
-  Key256 subject_key;
-};
-
-EntryKeys::EntryKeys(const Key256& subject_key) : impl_(std::make_unique<Impl>()) {
-  impl_->subject_key = subject_key;
-}
-
-EntryKeys::~EntryKeys() { SecureWipe(impl_.get(), sizeof(Impl)); }
-
-Key256 EntryKeys::Derive(uint64_t seq) const {
-  uint8_t be[8];
-  BigEndian64(seq, be);
-  return DeriveKey(impl_->subject_key, kPayloadKeyLabel, ByteView(be, 8));
-}
-
 #endif
+
+Key256 DerivePayloadKey(const Hmac& subject_key, uint64_t seq) {
+  uint8_t msg[kPayloadKeyLabel.size() + 1 + 8];
+  std::memcpy(msg, kPayloadKeyLabel.data(), kPayloadKeyLabel.size());
+  msg[kPayloadKeyLabel.size()] = 0;
+  BigEndian64(seq, msg + kPayloadKeyLabel.size() + 1);
+  Hash256 h = subject_key.Compute(ByteView(msg, sizeof(msg)));
+  Key256 key;
+  std::memcpy(key.data(), h.data(), key.size());
+  SecureWipe(h.data(), h.size());
+  return key;
+}
 
 // libsodium's AES-256-GCM (AES-NI and PCLMUL) sets up a fresh key about a
 // third faster than EVP, which matters with one key per entry; EVP serves
@@ -173,7 +128,7 @@ PayloadCipher::PayloadCipher(bool allow_sodium) : impl_(std::make_unique<Impl>(a
 
 PayloadCipher::~PayloadCipher() = default;
 
-Status PayloadCipher::Open(const EntryKeys& keys, uint64_t seq, const Hash256& leaf_hash,
+Status PayloadCipher::Open(const Hmac& subject_key, uint64_t seq, const Hash256& leaf_hash,
                            ByteView sealed, Bytes& plain) {
   if (sealed.size() < 1 + kNonceSize + kAeadTagSize || sealed[0] != kPayloadFormat) {
     return Status::Corruption("payload: malformed sealed payload");
@@ -185,7 +140,7 @@ Status PayloadCipher::Open(const EntryKeys& keys, uint64_t seq, const Hash256& l
   plain.resize(n + 1);  // never empty: data() is a valid pointer
   const uint8_t* nonce = sealed.data() + 1;
   const uint8_t* ct = nonce + kNonceSize;
-  Key256 key = keys.Derive(seq);
+  Key256 key = DerivePayloadKey(subject_key, seq);
   bool ok;
   if (impl_->sodium) {
     unsigned long long len = 0;

@@ -2,13 +2,12 @@
 // (leaf.h, journal.h) computed without per-call allocation, for checking
 // millions of entries. Each function gives exactly the result of its
 // counterpart: VerifyLeafHash == LeafHash, VerifyCommitment == Commitment,
-// EntryKeys::Derive == the key OpenPayload derives, and PayloadCipher opens
+// DerivePayloadKey == the key OpenPayload derives, and PayloadCipher opens
 // what SealPayload sealed.
 //
-// Thread-safety: the free functions and a const EntryKeys are safe from any
-// thread; a PayloadCipher belongs to one thread at a time.
-// Lifetime: EntryKeys and PayloadCipher wipe their key material when
-// destroyed.
+// Thread-safety: the free functions are safe from any thread; a
+// PayloadCipher belongs to one thread at a time. It keeps no key material
+// between calls.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +16,7 @@
 
 #include "base/bytes.h"
 #include "crypto/aead.h"
+#include "crypto/hash.h"
 
 namespace custos::records {
 
@@ -27,22 +27,10 @@ Hash256 VerifyLeafHash(ByteView leaf);
 // SHA-256(salt || after), as Commitment.
 Hash256 VerifyCommitment(ByteView salt, std::string_view after);
 
-// The per-entry payload keys of one subject: HMAC-SHA256(subject key,
+// The payload key of entry `seq`: HMAC-SHA256(subject key,
 // "custos/records/journal-payload/v1" || 0x00 || seq as 8 bytes big-endian),
-// with the HMAC's inner and outer states computed once.
-class EntryKeys {
- public:
-  explicit EntryKeys(const Key256& subject_key);
-  ~EntryKeys();
-  EntryKeys(const EntryKeys&) = delete;
-  EntryKeys& operator=(const EntryKeys&) = delete;
-
-  Key256 Derive(uint64_t seq) const;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
+// with `subject_key` an Hmac keyed with the subject's key.
+Key256 DerivePayloadKey(const Hmac& subject_key, uint64_t seq);
 
 // AES-256-GCM opening of sealed payloads (0x01 || nonce[12] || ciphertext ||
 // tag[16]): libsodium's AES-NI code where the CPU has it, else one OpenSSL
@@ -58,7 +46,7 @@ class PayloadCipher {
   // Decrypts the payload of entry `seq` (associated data: its leaf hash) into
   // `plain` (resized to the plaintext). Corruption "payload: malformed sealed
   // payload" or "payload: authentication failed", as OpenPayload.
-  Status Open(const EntryKeys& keys, uint64_t seq, const Hash256& leaf_hash, ByteView sealed,
+  Status Open(const Hmac& subject_key, uint64_t seq, const Hash256& leaf_hash, ByteView sealed,
               Bytes& plain);
 
  private:

@@ -67,12 +67,29 @@ bool DecodeSalt(std::string_view text, std::array<uint8_t, kCommitmentSaltSize>&
   return true;
 }
 
+// The byte each escape "\\c" stands for (0: not one the canonical form
+// uses; \u escapes are left to the full parser).
+constexpr std::array<char, 256> kUnescaped = [] {
+  std::array<char, 256> t{};
+  t['"'] = '"';
+  t['\\'] = '\\';
+  t['/'] = '/';
+  t['b'] = '\b';
+  t['f'] = '\f';
+  t['n'] = '\n';
+  t['r'] = '\r';
+  t['t'] = '\t';
+  return t;
+}();
+
 // A one-pass reader of the canonical payload text. Every method returns
 // false when the input leaves the canonical form (not necessarily invalid).
+// Unescaped strings are written at an output cursor, which never overtakes
+// the input (unescaped text is never longer than its JSON string).
 class CanonicalReader {
  public:
-  explicit CanonicalReader(std::string_view s)
-      : p_(reinterpret_cast<const unsigned char*>(s.data())), end_(p_ + s.size()) {}
+  CanonicalReader(std::string_view s, char* out)
+      : p_(reinterpret_cast<const unsigned char*>(s.data())), end_(p_ + s.size()), o_(out) {}
 
   bool Literal(std::string_view lit) {
     if (static_cast<size_t>(end_ - p_) < lit.size() ||
@@ -83,69 +100,41 @@ class CanonicalReader {
     return true;
   }
 
-  // A string whose unescaped text is appended to *out (skipped when null).
-  bool String(std::string* out) {
+  // A string, its unescaped text written at the cursor when `keep`.
+  bool String(bool keep) {
     if (p_ == end_ || *p_ != '"') return false;
     ++p_;
-    while (p_ < end_) {
+    char* o = o_;
+    while (true) {
+      while (p_ < end_ && kPlain[*p_]) *o++ = static_cast<char>(*p_++);
+      if (p_ == end_) return false;
       const unsigned char c = *p_;
       if (c == '"') {
         ++p_;
-        return true;
+        break;
       }
       if (c == '\\') {
-        if (end_ - p_ < 2) return false;
-        char e;
-        switch (p_[1]) {
-          case '"':
-            e = '"';
-            break;
-          case '\\':
-            e = '\\';
-            break;
-          case '/':
-            e = '/';
-            break;
-          case 'b':
-            e = '\b';
-            break;
-          case 'f':
-            e = '\f';
-            break;
-          case 'n':
-            e = '\n';
-            break;
-          case 'r':
-            e = '\r';
-            break;
-          case 't':
-            e = '\t';
-            break;
-          default:
-            return false;  // \u escapes: left to the full parser
-        }
-        if (out) out->push_back(e);
+        if (end_ - p_ < 2 || kUnescaped[p_[1]] == 0) return false;
+        *o++ = kUnescaped[p_[1]];
         p_ += 2;
-        continue;
-      }
-      if (c < 0x20) return false;
-      const unsigned char* run = p_;
-      if (c < 0x80) {
-        while (p_ < end_ && kPlain[*p_]) ++p_;
+      } else if (c < 0x80) {
+        return false;  // a control character
       } else {
-        size_t n = Utf8Length(p_, end_);
+        const size_t n = Utf8Length(p_, end_);
         if (n == 0) return false;
+        std::memcpy(o, p_, n);
+        o += n;
         p_ += n;
       }
-      if (out) out->append(reinterpret_cast<const char*>(run), static_cast<size_t>(p_ - run));
     }
-    return false;
+    if (keep) o_ = o;
+    return true;
   }
 
   // A string (present = true) or null.
-  bool OptString(std::string* out, bool& present) {
+  bool OptString(bool keep, bool& present) {
     present = !Literal("null");
-    return !present || String(out);
+    return !present || String(keep);
   }
 
   // A string without escapes, as a view of the input.
@@ -163,31 +152,34 @@ class CanonicalReader {
   }
 
   bool AtEnd() const { return p_ == end_; }
+  char* cursor() const { return o_; }
 
  private:
   const unsigned char* p_;
   const unsigned char* end_;
+  char* o_;
 };
 
 // The canonical form: {"actor":S,"after":S|null,"before":S|null,
 // "reason":S|null,"salt":S,"v":1}. False when `json` is not in it.
 bool ParseCanonical(std::string_view json, std::string& storage, PayloadImages& out,
                     std::string_view& salt_text) {
-  CanonicalReader r(json);
+  storage.resize(json.size());
+  char* const base = storage.data();
+  CanonicalReader r(json, base);
   bool present = false;
-  size_t after_end = 0;
-  if (!r.Literal("{\"actor\":") || !r.String(nullptr) || !r.Literal(",\"after\":") ||
-      !r.OptString(&storage, out.has_after)) {
+  if (!r.Literal("{\"actor\":") || !r.String(false) || !r.Literal(",\"after\":") ||
+      !r.OptString(true, out.has_after)) {
     return false;
   }
-  after_end = storage.size();
-  if (!r.Literal(",\"before\":") || !r.OptString(&storage, out.has_before) ||
-      !r.Literal(",\"reason\":") || !r.OptString(nullptr, present) || !r.Literal(",\"salt\":") ||
+  char* const after_end = r.cursor();
+  if (!r.Literal(",\"before\":") || !r.OptString(true, out.has_before) ||
+      !r.Literal(",\"reason\":") || !r.OptString(false, present) || !r.Literal(",\"salt\":") ||
       !r.RawString(salt_text) || !r.Literal(",\"v\":1}") || !r.AtEnd()) {
     return false;
   }
-  out.after = std::string_view(storage).substr(0, after_end);
-  out.before = std::string_view(storage).substr(after_end);
+  out.after = std::string_view(base, static_cast<size_t>(after_end - base));
+  out.before = std::string_view(after_end, static_cast<size_t>(r.cursor() - after_end));
   return true;
 }
 

@@ -43,7 +43,7 @@ class PayloadCipherTest : public ::testing::TestWithParam<bool> {};
 TEST_P(PayloadCipherTest, OpensWhatSealPayloadSealedAndNothingElse) {
   Key256 subject_key;
   for (size_t i = 0; i < subject_key.size(); ++i) subject_key[i] = static_cast<uint8_t>(i + 1);
-  EntryKeys keys(subject_key);
+  Hmac keys(subject_key);
   PayloadCipher cipher(/*allow_sodium=*/GetParam());
   Hash256 leaf_hash{};
   leaf_hash[0] = 0x42;
@@ -66,7 +66,7 @@ TEST_P(PayloadCipherTest, OpensWhatSealPayloadSealedAndNothingElse) {
     EXPECT_TRUE(cipher.Open(keys, seq, other_hash, sealed, plain).IsCorruption());
     Key256 other_key = subject_key;
     other_key[0] ^= 1;
-    EXPECT_TRUE(cipher.Open(EntryKeys(other_key), seq, leaf_hash, sealed, plain).IsCorruption());
+    EXPECT_TRUE(cipher.Open(Hmac(other_key), seq, leaf_hash, sealed, plain).IsCorruption());
     for (size_t at : {size_t{1}, size_t{13}, sealed.size() / 2, sealed.size() - 1}) {
       Bytes flipped = sealed;
       flipped[at] ^= 0x20;

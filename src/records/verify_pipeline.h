@@ -1,22 +1,21 @@
-// RunOrderedPipeline: one producer thread fills batches, worker threads
-// process them, and the calling thread consumes them in production order.
-// The verifier uses it to read the journal, check entries on every core and
-// still apply the order-dependent checks in seq order.
+// RunOrderedItems: `lanes` threads process items 0..count-1, each exactly
+// once, and the calling thread consumes them in item order. The verifier
+// uses it to read and check journal ranges on every core and still apply
+// the order-dependent checks in seq order.
 //
 // Contract
-// - produce(Batch&) -> Result<bool> runs on one dedicated thread, batch after
-//   batch: true when it filled the batch, false when there is nothing more
-//   (that batch is discarded), or an error, which ends the run after the
-//   batches already produced are consumed.
-// - process(Batch&, size_t worker) runs on `workers` threads (worker is
-//   0..workers-1, so each can keep its own context): every produced batch
-//   exactly once, concurrently with other batches, in no particular order.
-// - consume(Batch&) runs on the calling thread, in production order, after
-//   process returned for that batch.
-// - `slots` batch objects are reused round-robin: produce gets a batch again
-//   only after consume returned for it, so a batch's buffers keep their
-//   capacity and nothing is allocated per batch once they are warm.
-// Returns the producer's error, or OK. The callables must not throw.
+// - process(Slot&, uint64_t item, size_t lane) -> Status runs on lane
+//   threads (lane is 0..lanes-1, so each can keep its own connection and
+//   contexts). Items are claimed in increasing order and may finish in any
+//   order. An error ends the run: it is returned once the items before it
+//   have been consumed, and later items are not consumed.
+// - consume(Slot&, uint64_t item) runs on the calling thread, in item order,
+//   after process returned OK for that item.
+// - `slots` Slot objects are reused round-robin (item k uses slot k % slots):
+//   a lane claims item k only after item k - slots was consumed, so a slot's
+//   buffers keep their capacity and nothing is allocated per item once warm.
+// Threads wake only when they have to wait, about twice per item at most.
+// The callables must not throw.
 #pragma once
 
 #include <condition_variable>
@@ -29,71 +28,55 @@
 
 namespace custos::records {
 
-template <typename Batch, typename Produce, typename Process, typename Consume>
-Status RunOrderedPipeline(size_t slots, size_t workers, Produce&& produce, Process&& process,
-                          Consume&& consume) {
+template <typename Slot, typename Process, typename Consume>
+Status RunOrderedItems(uint64_t count, size_t slots, size_t lanes, Process&& process,
+                       Consume&& consume) {
   if (slots < 1) slots = 1;
-  if (workers < 1) workers = 1;
-  std::vector<Batch> batches(slots);
-  std::vector<char> processed(slots, 0);
+  if (lanes < 1) lanes = 1;
+  std::vector<Slot> slot(slots);
+  std::vector<Status> status(slots);
+  std::vector<char> done(slots, 0);
   std::mutex mu;
-  std::condition_variable free_cv, filled_cv, processed_cv;
-  uint64_t produced = 0, claimed = 0, consumed = 0;
-  bool end = false;
-  Status error;
-
-  std::thread producer([&] {
-    for (uint64_t i = 0;; ++i) {
-      {
-        std::unique_lock lock(mu);
-        free_cv.wait(lock, [&] { return i - consumed < slots; });
-      }
-      Batch& b = batches[i % slots];
-      Result<bool> more = produce(b);
-      std::lock_guard lock(mu);
-      if (!more.ok() || !*more) {
-        if (!more.ok()) error = more.status();
-        end = true;
-        filled_cv.notify_all();
-        processed_cv.notify_all();
-        return;
-      }
-      processed[i % slots] = 0;
-      produced = i + 1;
-      filled_cv.notify_one();
-    }
-  });
+  std::condition_variable lane_cv, done_cv;
+  uint64_t next = 0, consumed = 0;
+  bool abort = false;
 
   std::vector<std::thread> pool;
-  for (size_t w = 0; w < workers; ++w) {
-    pool.emplace_back([&, w] {
+  for (size_t l = 0; l < lanes; ++l) {
+    pool.emplace_back([&, l] {
       std::unique_lock lock(mu);
       while (true) {
-        filled_cv.wait(lock, [&] { return claimed < produced || end; });
-        if (claimed == produced) return;  // end, and nothing left to claim
-        const uint64_t j = claimed++;
+        lane_cv.wait(lock, [&] { return abort || next >= count || next - consumed < slots; });
+        if (abort || next >= count) return;
+        const uint64_t k = next++;
         lock.unlock();
-        process(batches[j % slots], w);
+        Status st = process(slot[k % slots], k, l);
         lock.lock();
-        processed[j % slots] = 1;
-        processed_cv.notify_all();
+        status[k % slots] = std::move(st);
+        done[k % slots] = 1;
+        done_cv.notify_one();  // only the calling thread waits on it
       }
     });
   }
 
-  for (uint64_t i = 0;; ++i) {
+  Status error;
+  for (uint64_t k = 0; k < count; ++k) {
     {
       std::unique_lock lock(mu);
-      processed_cv.wait(
-          lock, [&] { return (i < produced && processed[i % slots]) || (end && i >= produced); });
-      if (i >= produced) break;
+      done_cv.wait(lock, [&] { return done[k % slots] != 0; });
+      done[k % slots] = 0;
+      if (!status[k % slots].ok()) {
+        error = status[k % slots];
+        abort = true;
+        lane_cv.notify_all();
+        break;
+      }
     }
-    consume(batches[i % slots]);
+    consume(slot[k % slots], k);
     std::lock_guard lock(mu);
-    consumed = i + 1;
-    free_cv.notify_one();
+    consumed = k + 1;
+    lane_cv.notify_all();
   }
-  producer.join();
   for (std::thread& t : pool) t.join();
   return error;
 }

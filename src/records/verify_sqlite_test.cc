@@ -20,6 +20,7 @@
 #include "records/model/schema.h"
 #include "records/sqlite_db.h"
 #include "records/sqlite_store.h"
+#include "records/verify_scan.h"
 
 namespace custos::records {
 namespace {
@@ -86,6 +87,12 @@ class VerifySqliteTest : public ::testing::Test {
     if (!fast.ok()) return fast.status();
     Status slow = VerifyStoreAgainstJournal(**s);
     EXPECT_EQ(fast->problem.ToString(), slow.ToString());
+    EXPECT_EQ(fast->connections, 3u);
+    // A row problem is named by the row-by-row check, after the rows did
+    // not match as a set.
+    if (fast->problem.message().rfind("record ", 0) == 0) {
+      EXPECT_FALSE(fast->rows_as_set);
+    }
     // The leaf hashes handed on are the stored ones, in order.
     std::vector<Hash256> stored;
     Status read = (*s)->ReadLeafHashes(1, (*s)->LastSeq(),
@@ -263,6 +270,39 @@ TEST_F(VerifySqliteTest, ResealedPayloads) {
               "journal seq 4: payload: payload: unknown version");
 }
 
+TEST_F(VerifySqliteTest, SettlesCleanRowsAsASetOnOneConnectionPerLane) {
+  SqliteVerifyOptions options;
+  options.threads = 3;
+  auto r = VerifySqliteDataDir(base_ + "/clean", 0, options);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->problem.ok()) << r->problem.ToString();
+  EXPECT_EQ(r->connections, 3u);
+  EXPECT_TRUE(r->rows_as_set);
+  options.threads = 1;
+  r = VerifySqliteDataDir(base_ + "/clean", 0, options);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->problem.ok()) << r->problem.ToString();
+  EXPECT_EQ(r->connections, 1u);
+  EXPECT_TRUE(r->rows_as_set);
+}
+
+TEST_F(VerifySqliteTest, SnapshotTakesOneConnectionWhenTheWriteLockIsHeld) {
+  const std::string path = base_ + "/clean/records.db";
+  auto writer = Connection::Open(path, ConnectionOptions{});
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Exec("BEGIN IMMEDIATE", "lock").ok());
+  auto one = OpenSnapshot(path, 3, /*lock_timeout_ms=*/20);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(one->size(), 1u);
+  ASSERT_TRUE((*writer)->Exec("ROLLBACK", "unlock").ok());
+  auto three = OpenSnapshot(path, 3, /*lock_timeout_ms=*/20);
+  ASSERT_TRUE(three.ok()) << three.status().ToString();
+  EXPECT_EQ(three->size(), 3u);
+  // While the connections are open, each in its read transaction, a writer
+  // can still commit: the snapshot blocks no one once taken.
+  ASSERT_TRUE((*writer)->Exec("BEGIN IMMEDIATE; ROLLBACK", "lock again").ok());
+}
+
 TEST_F(VerifySqliteTest, SeesOneConsistentStateWhileTheStoreIsWritten) {
   // The verifier's read transaction must not see a half-applied write, nor
   // pages changed under it by the store's checkpoints, whatever the timing.
@@ -284,8 +324,10 @@ TEST_F(VerifySqliteTest, SeesOneConsistentStateWhileTheStoreIsWritten) {
   uint64_t last = 0;
   // Enough writes for the store's checkpointer to move WAL frames into the
   // database file meanwhile.
+  SqliteVerifyOptions options;
+  options.threads = 3;  // several connections, whatever the machine
   for (int i = 0; (i < 20 || written < 400) && !HasFailure(); ++i) {
-    auto r = VerifySqliteDataDir(base_ + "/clean", 0);
+    auto r = VerifySqliteDataDir(base_ + "/clean", 0, options);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_TRUE(r->problem.ok()) << r->problem.ToString();
     EXPECT_GE(r->last_seq, last);

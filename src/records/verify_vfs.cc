@@ -7,6 +7,8 @@
 #include <mutex>
 #include <new>
 
+#include "records/verify_memory.h"
+
 namespace custos::records {
 namespace {
 
@@ -16,52 +18,64 @@ constexpr int kMaxBuffered = 65536;  // larger reads go straight through
 
 sqlite3_vfs* Root(sqlite3_vfs* vfs) { return static_cast<sqlite3_vfs*>(vfs->pAppData); }
 
+// A chunk of the file, as read by one read().
+struct Chunk {
+  uint8_t* data;  // kChunk bytes, in File::memory
+  sqlite3_int64 offset = 0;
+  int size = 0;  // valid bytes; 0: empty
+  bool Covers(sqlite3_int64 at, int amount) const {
+    return size > 0 && at >= offset && at + amount <= offset + size;
+  }
+};
+
 // Our file, followed in the same allocation by the wrapped VFS's file.
 struct File {
   sqlite3_file base;  // first: SQLite sees this
   sqlite3_file* real;
   bool main_db;
-  bool enabled;                       // see kReadAheadControl
-  std::unique_ptr<uint8_t[]> buffer;  // kChunk bytes, for the main database only
-  sqlite3_int64 buffer_offset;
-  int buffer_size;  // valid bytes; 0: empty
+  bool enabled;                    // see kReadAheadControl
+  std::unique_ptr<Mapped> memory;  // the chunks' bytes, for the main database only
+  Chunk chunks[kReadAheadChunks];
+  int next;  // the chunk to refill next (oldest first)
 };
 
 constexpr size_t RealOffset() { return (sizeof(File) + 15) / 16 * 16; }
 
 File* AsFile(sqlite3_file* f) { return reinterpret_cast<File*>(f); }
 sqlite3_file* Real(sqlite3_file* f) { return AsFile(f)->real; }
-void Drop(sqlite3_file* f) { AsFile(f)->buffer_size = 0; }
+void Drop(sqlite3_file* f) {
+  for (Chunk& c : AsFile(f)->chunks) c.size = 0;
+}
 
 int Close(sqlite3_file* f) {
   File* file = AsFile(f);
   int rc = file->real->pMethods ? file->real->pMethods->xClose(file->real) : SQLITE_OK;
-  file->buffer.~unique_ptr();
+  file->memory.~unique_ptr();
   return rc;
 }
 
 int Read(sqlite3_file* f, void* out, int amount, sqlite3_int64 offset) {
   File* file = AsFile(f);
   sqlite3_file* real = file->real;
-  if (!file->main_db || !file->enabled || amount > kMaxBuffered) {
+  if (!file->main_db || amount > kMaxBuffered) {
     return real->pMethods->xRead(real, out, amount, offset);
   }
-  auto covered = [&] {
-    return file->buffer_size > 0 && offset >= file->buffer_offset &&
-           offset + amount <= file->buffer_offset + file->buffer_size;
-  };
-  if (!covered()) {
-    file->buffer_size = 0;
-    file->buffer_offset = offset / kChunk * kChunk;
+  const Chunk* hit = nullptr;
+  for (const Chunk& c : file->chunks) {
+    if (c.Covers(offset, amount)) hit = &c;
+  }
+  if (hit == nullptr && file->enabled) {
+    Chunk& c = file->chunks[file->next];
+    file->next = (file->next + 1) % kReadAheadChunks;
+    c.size = 0;
+    c.offset = offset / kChunk * kChunk;
     // A short read (the file's end) zero-fills and does not say how much
     // was real: such chunks are not kept, their pages are read directly.
-    if (real->pMethods->xRead(real, file->buffer.get(), kChunk, file->buffer_offset) == SQLITE_OK) {
-      file->buffer_size = kChunk;
-    }
+    if (real->pMethods->xRead(real, c.data, kChunk, c.offset) == SQLITE_OK) c.size = kChunk;
+    if (c.Covers(offset, amount)) hit = &c;
   }
-  if (!covered()) return real->pMethods->xRead(real, out, amount, offset);
-  std::memcpy(out, file->buffer.get() + (offset - file->buffer_offset),
-              static_cast<size_t>(amount));
+  if (hit == nullptr) return real->pMethods->xRead(real, out, amount, offset);
+  std::memcpy(out, hit->data + (offset - hit->offset), static_cast<size_t>(amount));
   return SQLITE_OK;
 }
 
@@ -93,9 +107,7 @@ int CheckReservedLock(sqlite3_file* f, int* out) {
 }
 int FileControl(sqlite3_file* f, int op, void* arg) {
   if (op == kReadAheadControl) {
-    File* file = AsFile(f);
-    file->enabled = *static_cast<int*>(arg) != 0;
-    file->buffer_size = 0;
+    AsFile(f)->enabled = *static_cast<int*>(arg) != 0;
     return SQLITE_OK;
   }
   return Real(f)->pMethods->xFileControl(Real(f), op, arg);
@@ -151,13 +163,20 @@ int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* f, int flags, int* ou
     if (file->real->pMethods) file->real->pMethods->xClose(file->real);
     return SQLITE_CANTOPEN;
   }
-  new (&file->buffer) std::unique_ptr<uint8_t[]>();
+  new (&file->memory) std::unique_ptr<Mapped>();
   file->main_db = (flags & SQLITE_OPEN_MAIN_DB) != 0;
-  if (file->main_db) file->buffer.reset(new (std::nothrow) uint8_t[kChunk]);
-  if (file->main_db && !file->buffer) file->main_db = false;  // no memory: read directly
+  if (file->main_db) {
+    try {
+      file->memory = std::make_unique<Mapped>(size_t{kChunk} * kReadAheadChunks);
+    } catch (const std::bad_alloc&) {
+      file->main_db = false;  // no memory: read directly
+    }
+  }
+  for (int i = 0; i < kReadAheadChunks; ++i) {
+    file->chunks[i] = Chunk{file->main_db ? file->memory->data() + size_t{kChunk} * i : nullptr};
+  }
+  file->next = 0;
   file->enabled = true;
-  file->buffer_offset = 0;
-  file->buffer_size = 0;
   file->base.pMethods = &kMethods;
   return SQLITE_OK;
 }

@@ -1,0 +1,41 @@
+// Memory for the verifier's large tables and buffers: zeroed memory straight
+// from mmap, in transparent huge pages where the kernel allows (madvise
+// mode). A table of millions of records then costs a page fault per 2 MiB
+// instead of per 4 KiB (on virtual machines a fault can cost tens of
+// microseconds).
+//
+// Thread-safety: a Mapped region is plain memory.
+#pragma once
+
+#include <sys/mman.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+
+namespace custos::records {
+
+class Mapped {
+ public:
+  static constexpr size_t kHuge = size_t{2} << 20;
+  // Throws std::bad_alloc when the memory cannot be mapped.
+  explicit Mapped(size_t bytes) : size_((bytes + kHuge - 1) / kHuge * kHuge) {
+    if (size_ == 0) size_ = kHuge;
+    void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    madvise(p, size_, MADV_HUGEPAGE);  // a hint: fine if it fails
+    data_ = static_cast<uint8_t*>(p);
+  }
+  ~Mapped() { munmap(data_, size_); }
+  Mapped(const Mapped&) = delete;
+  Mapped& operator=(const Mapped&) = delete;
+  uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+
+ private:
+  size_t size_;
+  uint8_t* data_;
+};
+
+}  // namespace custos::records
