@@ -26,7 +26,7 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build", "release")
-CUSTOS = os.path.join(BUILD, "src", "cli", "custos")
+CUSTOS = os.environ.get("CUSTOS_BIN") or os.path.join(BUILD, "src", "cli", "custos")
 LOAD_GEN = os.path.join(BUILD, "bench", "load_gen")
 TOKEN = "cst_bench_" + os.urandom(16).hex()
 

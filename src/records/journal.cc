@@ -44,7 +44,108 @@ Hash256 Commitment(ByteView salt, std::string_view after) {
   return s.Finish();
 }
 
+namespace {
+
+// Length of the well-formed UTF-8 sequence at s[i], or 0 (RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF).
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+  if (n == 0 || c > 0xF4 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+  }
+  if (c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
+  if (c == 0xED && b(i + 1) >= 0xA0) return 0;  // surrogate
+  if (c == 0xF0 && b(i + 1) < 0x90) return 0;   // overlong
+  if (c == 0xF4 && b(i + 1) >= 0x90) return 0;  // above U+10FFFF
+  return n;
+}
+
+// Appends `v` as a JSON string exactly as nlohmann's dump (ensure_ascii off)
+// writes it; false, with `out` unspecified, when `v` is not valid UTF-8.
+bool AppendJsonString(std::string& out, std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (size_t i = 0; i < v.size();) {
+    const auto c = static_cast<unsigned char>(v[i]);
+    if (c >= 0x80) {
+      const size_t n = Utf8SequenceLength(v, i);
+      if (n == 0) return false;
+      out.append(v.substr(i, n));
+      i += n;
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0xF]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
+  return true;
+}
+
+bool AppendOptText(std::string& out, const std::optional<std::string>& v) {
+  if (!v) {
+    out += "null";
+    return true;
+  }
+  return AppendJsonString(out, *v);
+}
+
+}  // namespace
+
 std::string EncodePayloadJson(const Payload& p) {
+  // Keys in nlohmann's (sorted) order; the text is what nlohmann::json::dump
+  // makes of the same object, written directly because every journal entry
+  // needs one. Text that is not valid UTF-8 takes nlohmann's path, which
+  // replaces the bad bytes.
+  std::string out;
+  out.reserve(96 + p.actor.size() + (p.before ? p.before->size() : 0) +
+              (p.after ? p.after->size() : 0) + (p.reason ? p.reason->size() : 0));
+  out += "{\"actor\":";
+  bool ok = AppendJsonString(out, p.actor);
+  out += ",\"after\":";
+  ok = ok && AppendOptText(out, p.after);
+  out += ",\"before\":";
+  ok = ok && AppendOptText(out, p.before);
+  out += ",\"reason\":";
+  ok = ok && AppendOptText(out, p.reason);
+  out += ",\"salt\":";
+  ok = ok && AppendJsonString(out, ToBase64(p.salt));
+  out += ",\"v\":1}";
+  if (ok) return out;
+  SecureWipe(out.data(), out.size());
   nlohmann::json j{{"v", 1},
                    {"actor", p.actor},
                    {"before", OptText(p.before)},

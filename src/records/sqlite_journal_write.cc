@@ -71,7 +71,7 @@ std::unique_ptr<PreparedPayload> SqliteStore::PreparePayload(
   auto out = std::make_unique<PreparedPayload>();
   out->commitment = PayloadCommitment(payload);
   out->json = EncodePayloadJson(payload);
-  out->actor = keystore_->ActorPseudonym(actor.id);
+  out->actor = ActorPseudonym(actor.id);
   if (payload.after) SecureWipe(payload.after->data(), payload.after->size());
   if (payload.before) SecureWipe(payload.before->data(), payload.before->size());
   return out;
@@ -85,6 +85,15 @@ const Pseudonym& SqliteStore::WriterSubjectPseudonym(std::string_view subject_id
   if (writer_pseudonyms_.size() >= 65536) writer_pseudonyms_.clear();
   return writer_pseudonyms_
       .emplace(std::string(subject_id), keystore_->SubjectPseudonym(subject_id))
+      .first->second;
+}
+
+Pseudonym SqliteStore::ActorPseudonym(std::string_view actor_id) const {
+  std::lock_guard lock(actor_mu_);
+  auto it = actor_pseudonyms_.find(std::string(actor_id));
+  if (it != actor_pseudonyms_.end()) return it->second;
+  if (actor_pseudonyms_.size() >= 4096) actor_pseudonyms_.clear();
+  return actor_pseudonyms_.emplace(std::string(actor_id), keystore_->ActorPseudonym(actor_id))
       .first->second;
 }
 

@@ -106,7 +106,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& data_d
   };
   store->checkpointer_ = std::move(checkpointer);
   store->writer_ = std::make_unique<GroupCommitWriter>(std::move(conn), next_seq, options.max_group,
-                                                       std::move(hooks));
+                                                       std::move(hooks), db_path + "-wal");
   return store;
 }
 

@@ -134,6 +134,8 @@ class SqliteStore final : public RecordsStore {
                                                   const std::optional<std::string>& reason) const;
   // The subject's pseudonym, remembered (writer thread only).
   const Pseudonym& WriterSubjectPseudonym(std::string_view subject_id);
+  // The actor's pseudonym, remembered (any thread).
+  Pseudonym ActorPseudonym(std::string_view actor_id) const;
   // Create: validation and canonical text on the caller's thread, then a
   // mutation for the writer.
   struct PendingCreate;
@@ -165,8 +167,10 @@ class SqliteStore final : public RecordsStore {
   std::mutex listener_mu_;
   CommitListener listener_;
   std::unordered_map<std::string, Pseudonym> writer_pseudonyms_;  // writer thread only
-  std::unique_ptr<Checkpointer> checkpointer_;                    // outlives the writer
-  std::unique_ptr<GroupCommitWriter> writer_;                     // last: stopped first
+  mutable std::mutex actor_mu_;
+  mutable std::unordered_map<std::string, Pseudonym> actor_pseudonyms_;  // under actor_mu_
+  std::unique_ptr<Checkpointer> checkpointer_;                           // outlives the writer
+  std::unique_ptr<GroupCommitWriter> writer_;                            // last: stopped first
 };
 
 // Shared helpers.

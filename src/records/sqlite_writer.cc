@@ -1,15 +1,32 @@
 #include "records/sqlite_writer.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "base/thread_name.h"
 
 namespace custos::records {
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> conn, uint64_t next_seq,
-                                     size_t max_group, GroupCommitHooks hooks)
+                                     size_t max_group, GroupCommitHooks hooks, std::string wal_path)
     : conn_(std::move(conn)),
       max_group_(max_group == 0 ? 1 : max_group),
       hooks_(std::move(hooks)),
-      next_seq_(next_seq) {
+      next_seq_(next_seq),
+      wal_path_(std::move(wal_path)) {
+  if (!wal_path_.empty()) {
+    // COMMIT writes the group's WAL frames without waiting for the disk; the
+    // notifier makes them durable with one fdatasync of the WAL before it
+    // acknowledges anyone. Should the WAL not open here, COMMIT syncs.
+    wal_fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (wal_fd_ >= 0 && !conn_->Exec("PRAGMA synchronous=NORMAL", "defer WAL sync").ok()) {
+      ::close(wal_fd_);
+      wal_fd_ = -1;
+    }
+  }
   notifier_ = std::thread([this] {
     SetThreadName("custos-notify");
     NotifyLoop();
@@ -20,6 +37,7 @@ GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> conn, uint64_t 
   });
   std::lock_guard lock(mu_);
   thread_id_ = thread_.get_id();
+  notifier_id_ = notifier_.get_id();
 }
 
 GroupCommitWriter::~GroupCommitWriter() {
@@ -35,19 +53,58 @@ GroupCommitWriter::~GroupCommitWriter() {
   }
   notify_cv_.notify_all();
   notifier_.join();
+  if (wal_fd_ >= 0) ::close(wal_fd_);
+}
+
+Status GroupCommitWriter::SyncWal() {
+  // The WAL keeps its inode while the store's connections are open; should
+  // it have been replaced, the new file is the one to sync.
+  struct stat by_fd {};
+  struct stat by_path {};
+  if (::fstat(wal_fd_, &by_fd) != 0 || ::stat(wal_path_.c_str(), &by_path) != 0 ||
+      by_fd.st_ino != by_path.st_ino || by_fd.st_dev != by_path.st_dev) {
+    int fd = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::FromErrno(errno, "open the write-ahead log to sync it");
+    ::close(wal_fd_);
+    wal_fd_ = fd;
+  }
+  if (::fdatasync(wal_fd_) != 0) return Status::FromErrno(errno, "sync the write-ahead log");
+  return Status::OK();
 }
 
 void GroupCommitWriter::NotifyLoop() {
   while (true) {
-    std::vector<Op> group;
+    std::deque<Finished> batch;
     {
       std::unique_lock lock(notify_mu_);
       notify_cv_.wait(lock, [&] { return notify_stop_ || !finished_.empty(); });
       if (finished_.empty()) return;  // stopped and drained
-      group = std::move(finished_.front());
-      finished_.pop_front();
+      batch.swap(finished_);
     }
-    for (Op& op : group) op.done(std::move(op.result));
+    // One sync makes every group committed so far durable.
+    Status synced = wal_fd_ >= 0 ? SyncWal() : Status::OK();
+    if (!synced.ok()) {
+      // After a failed fsync the kernel may have dropped the dirty pages, so
+      // no later sync can vouch for them: the store stops taking writes
+      // (restart it), and these callers learn that theirs may be lost.
+      Status lost = Status::IOError("the records store could not make writes durable (" +
+                                    synced.message() + "); restart it");
+      {
+        std::lock_guard lock(mu_);
+        broken_ = lost;
+      }
+      for (Finished& f : batch) {
+        for (Op& op : f.ops) op.done(op.result.ok() ? lost : std::move(op.result));
+      }
+      continue;
+    }
+    for (Finished& f : batch) {
+      // The audit log hears of the entries once they are durable and before
+      // any writer is acknowledged, so an acknowledged write can be proven
+      // at once and a checkpoint never covers an entry a crash could lose.
+      if (!f.entries.empty() && hooks_.on_entries) hooks_.on_entries(f.entries);
+      for (Op& op : f.ops) op.done(std::move(op.result));
+    }
   }
 }
 
@@ -62,10 +119,13 @@ void GroupCommitWriter::SubmitAsync(Mutation m, Completion done) {
   {
     std::unique_lock lock(mu_);
     Status refused;
-    if (std::this_thread::get_id() == thread_id_) {
+    const std::thread::id self = std::this_thread::get_id();
+    if (self == thread_id_ || self == notifier_id_) {
       refused = Status::Internal("records store: write called from the commit listener");
     } else if (stop_) {
       refused = Status::Cancelled("records store is closing");
+    } else if (!broken_.ok()) {
+      refused = broken_;
     }
     if (!refused.ok()) {
       lock.unlock();
@@ -191,6 +251,15 @@ void GroupCommitWriter::ProcessGroup(std::vector<Op>& group) {
   // mutation. When one fails, the pass is rolled back and the group runs
   // again with a savepoint around each mutation (a group of one just
   // reports its error).
+  Status broken;
+  {
+    std::lock_guard lock(mu_);
+    broken = broken_;
+  }
+  if (!broken.ok()) {
+    fail_all(broken);
+    return;
+  }
   Status begin = conn_->ExecCached("BEGIN IMMEDIATE", "begin write transaction");
   if (!begin.ok()) {
     fail_all(begin);
@@ -238,13 +307,10 @@ void GroupCommitWriter::ProcessGroup(std::vector<Op>& group) {
     ++commits_;
     writes_ += ok_count;
   }
-  // The audit log hears of the entries before any writer is acknowledged, so
-  // an acknowledged write can be proven at once.
-  if (!txn.entries.empty() && hooks_.on_entries) hooks_.on_entries(txn.entries);
   for (size_t i = 0; i < group.size(); ++i) group[i].result = std::move(results[i]);
   {
     std::lock_guard lock(notify_mu_);
-    finished_.push_back(std::move(group));
+    finished_.push_back(Finished{std::move(group), std::move(txn.entries)});
   }
   notify_cv_.notify_one();
   group = std::vector<Op>();

@@ -11,10 +11,20 @@
 // accumulate into) what it hands back. The writer then COMMITs once (one WAL
 // fsync for
 // the whole group, synchronous=FULL), hands the group's journal entries to
-// the commit hook in seq order, and passes the group to a second thread that
-// wakes the callers (waking a blocked thread costs tens of microseconds, and
-// the writer should spend them on the next group instead). A Submit returns
-// OK, and a completion receives OK, only after COMMIT returned OK.
+// the commit hook, and passes the group to a second thread, the notifier,
+// that wakes the callers (waking a blocked thread costs tens of microseconds,
+// and the writer should spend them on the next group instead).
+//
+// Durability. Given the WAL's path, the writer's connection runs with
+// synchronous=NORMAL: COMMIT writes the group's frames to the WAL without
+// waiting for the disk, and the writer moves on to the next group while the
+// notifier makes every group committed so far durable with one fdatasync of
+// the WAL. Either way a Submit returns OK, and a completion receives OK, only
+// once its group's COMMIT is on disk; the entries listener hears of a group
+// at that point too, before its callers. Readers may see a committed group a
+// moment before it is durable. Should fdatasync fail, the group's callers get
+// IOError and the writer refuses every later write (the kernel may have
+// dropped the unwritten pages, so no later sync could vouch for them).
 //
 // Thread-safety: Submit and SubmitAsync may be called from any thread except
 // the writer thread itself (they fail with Internal there: the commit hook
@@ -58,16 +68,19 @@ using Mutation = std::function<Status(WriteTxn&)>;
 using Completion = std::function<void(Status)>;
 
 struct GroupCommitHooks {
-  // After COMMIT, before callers are woken: publish new/destroyed keys.
+  // Writer thread, after COMMIT: publish new/destroyed keys.
   std::function<void(const WriteTxn&)> on_commit;
-  // After COMMIT, before callers are woken: the commit listener.
+  // Notifier thread, once the group is durable and before its callers are
+  // woken, groups in commit order: the commit listener.
   std::function<void(std::span<const CommittedEntry>)> on_entries;
 };
 
 class GroupCommitWriter {
  public:
+  // `wal_path`: the connection's write-ahead log, synced by the notifier
+  // (see Durability above); empty: every COMMIT syncs (synchronous as set).
   GroupCommitWriter(std::unique_ptr<Connection> conn, uint64_t next_seq, size_t max_group,
-                    GroupCommitHooks hooks);
+                    GroupCommitHooks hooks, std::string wal_path = {});
   ~GroupCommitWriter();
   GroupCommitWriter(const GroupCommitWriter&) = delete;
   GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
@@ -77,8 +90,9 @@ class GroupCommitWriter {
   // Runs `m` in the next group and returns at once. `done` gets the outcome
   // exactly once: on the notifier thread after the group committed, on the
   // writer thread when the group failed, or on the calling thread, before
-  // SubmitAsync returns, when the writer is closing or the caller is the
-  // writer thread. `done` must be quick: it delays the next callers' wake-up.
+  // SubmitAsync returns, when the writer is closing or refuses writes or the
+  // caller is the writer or notifier thread. `done` must be quick: it delays
+  // the next callers' wake-up.
   void SubmitAsync(Mutation m, Completion done);
 
   uint64_t last_seq() const;
@@ -104,8 +118,15 @@ class GroupCommitWriter {
   // transaction itself is lost, which fails the whole group.
   Pass RunCareful(std::vector<Op>& group, WriteTxn& txn, std::vector<Status>& results,
                   Status& error);
-  // Wakes every caller of a finished group (notifier thread).
+  // Makes finished groups durable, tells the listener, wakes their callers
+  // (notifier thread).
   void NotifyLoop();
+  Status SyncWal();
+
+  struct Finished {
+    std::vector<Op> ops;
+    std::vector<CommittedEntry> entries;
+  };
 
   std::unique_ptr<Connection> conn_;
   const size_t max_group_;
@@ -118,12 +139,16 @@ class GroupCommitWriter {
   uint64_t next_seq_;  // writer thread only (read under mu_ by last_seq())
   uint64_t commits_ = 0;
   uint64_t writes_ = 0;
+  Status broken_;  // set when a sync failed: every later write is refused
   std::thread thread_;
   std::thread::id thread_id_;
+  std::thread::id notifier_id_;
+  const std::string wal_path_;
+  int wal_fd_ = -1;  // notifier thread (set before it starts)
 
   std::mutex notify_mu_;
   std::condition_variable notify_cv_;
-  std::deque<std::vector<Op>> finished_;  // groups whose callers await waking
+  std::deque<Finished> finished_;  // committed groups whose callers await waking
   bool notify_stop_ = false;
   std::thread notifier_;
 };

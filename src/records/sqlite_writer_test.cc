@@ -9,13 +9,15 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <mutex>
 #include <set>
 #include <thread>
 
 namespace custos::records {
 namespace {
 
-class WriterTest : public ::testing::Test {
+// Parameter: whether the notifier syncs the WAL (deferred sync) or COMMIT does.
+class WriterTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
@@ -30,7 +32,15 @@ class WriterTest : public ::testing::Test {
     ASSERT_TRUE((*conn)->Exec("CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER)", "create").ok());
     GroupCommitHooks hooks;
     hooks.on_commit = [this](const WriteTxn&) { ++commits_; };
-    writer_ = std::make_unique<GroupCommitWriter>(std::move(conn).value(), 1, 1000, hooks);
+    hooks.on_entries = [this](std::span<const CommittedEntry> entries) {
+      std::lock_guard lock(heard_mu_);
+      for (const CommittedEntry& e : entries) heard_.insert(e.seq);
+    };
+    const std::string wal = GetParam() ? (dir_ / "w.db-wal").string() : std::string();
+    if (GetParam()) {
+      ASSERT_TRUE(std::filesystem::exists(wal));
+    }
+    writer_ = std::make_unique<GroupCommitWriter>(std::move(conn).value(), 1, 1000, hooks, wal);
   }
   void TearDown() override {
     writer_.reset();
@@ -44,7 +54,8 @@ class WriterTest : public ::testing::Test {
       if (!st.ok()) return st.status();
       st->BindText(1, k);
       if (Status s = st->Run("insert"); !s.ok()) return s;
-      ++txn.next_seq;  // pretend a journal entry was appended
+      txn.entries.push_back(CommittedEntry{txn.next_seq, {}, {}});
+      ++txn.next_seq;  // as if a journal entry was appended
       if (fail_after_insert) return Status::InvalidArgument("refused " + k);
       return Status::OK();
     };
@@ -88,12 +99,22 @@ class WriterTest : public ::testing::Test {
     return release;
   }
 
+  bool Heard(uint64_t seq) {
+    std::lock_guard lock(heard_mu_);
+    return heard_.count(seq) == 1;
+  }
+
   std::filesystem::path dir_;
   std::unique_ptr<GroupCommitWriter> writer_;
   std::atomic<int> commits_{0};
+  std::mutex heard_mu_;
+  std::set<uint64_t> heard_;  // seqs the entries listener received
 };
 
-TEST_F(WriterTest, OneGroupCommitsOnceAndCompletesEveryOne) {
+INSTANTIATE_TEST_SUITE_P(Sync, WriterTest, ::testing::Values(false, true),
+                         [](const auto& p) { return p.param ? "Deferred" : "InCommit"; });
+
+TEST_P(WriterTest, OneGroupCommitsOnceAndCompletesEveryOne) {
   std::promise<void> release = HoldWriter();
   const int before = commits_.load();
   std::vector<std::future<Status>> results;
@@ -111,7 +132,25 @@ TEST_F(WriterTest, OneGroupCommitsOnceAndCompletesEveryOne) {
   EXPECT_EQ(Keys().size(), 20u);
 }
 
-TEST_F(WriterTest, FailingMutationIsRolledBackAloneAfterItsWrite) {
+// Every completion runs after the listener heard of its group's entries.
+TEST_P(WriterTest, ListenerHearsAGroupBeforeItsCallers) {
+  std::vector<std::future<bool>> heard_first;
+  for (int round = 0; round < 3; ++round) {
+    std::promise<void> release = HoldWriter();
+    for (int i = 0; i < 10; ++i) {
+      auto p = std::make_shared<std::promise<bool>>();
+      heard_first.push_back(p->get_future());
+      const uint64_t seq = static_cast<uint64_t>(round * 10 + i + 1);
+      writer_->SubmitAsync(Insert("r" + std::to_string(seq)),
+                           [this, p, seq](Status st) { p->set_value(st.ok() && Heard(seq)); });
+    }
+    release.set_value();
+  }
+  for (auto& f : heard_first) EXPECT_TRUE(f.get());
+  EXPECT_EQ(writer_->last_seq(), 30u);
+}
+
+TEST_P(WriterTest, FailingMutationIsRolledBackAloneAfterItsWrite) {
   std::promise<void> release = HoldWriter();
   std::vector<std::future<Status>> results;
   for (int i = 0; i < 6; ++i) {
@@ -137,7 +176,7 @@ TEST_F(WriterTest, FailingMutationIsRolledBackAloneAfterItsWrite) {
   EXPECT_EQ(writer_->last_seq(), 5u);
 }
 
-TEST_F(WriterTest, ConstraintFailureInAGroupKeepsTheOthers) {
+TEST_P(WriterTest, ConstraintFailureInAGroupKeepsTheOthers) {
   ASSERT_TRUE(writer_->Submit(Insert("dup")).ok());
   std::promise<void> release = HoldWriter();
   std::vector<std::future<Status>> results;
@@ -153,7 +192,7 @@ TEST_F(WriterTest, ConstraintFailureInAGroupKeepsTheOthers) {
   EXPECT_EQ(Keys(), (std::set<std::string>{"a", "b", "dup"}));
 }
 
-TEST_F(WriterTest, GroupOfOneReportsItsErrorAndWritesNothing) {
+TEST_P(WriterTest, GroupOfOneReportsItsErrorAndWritesNothing) {
   Status st = writer_->Submit(Insert("solo", true));
   EXPECT_EQ(st.code(), Code::kInvalidArgument);
   EXPECT_TRUE(Keys().empty());
@@ -162,7 +201,7 @@ TEST_F(WriterTest, GroupOfOneReportsItsErrorAndWritesNothing) {
   EXPECT_EQ(writer_->last_seq(), 1u);
 }
 
-TEST_F(WriterTest, WritingFromTheWriterThreadIsRefusedThroughTheCompletion) {
+TEST_P(WriterTest, WritingFromTheWriterThreadIsRefusedThroughTheCompletion) {
   std::promise<Status> inner;
   Status outer = writer_->Submit([&](WriteTxn&) -> Status {
     writer_->SubmitAsync(Insert("nested"), [&](Status st) { inner.set_value(st); });

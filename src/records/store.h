@@ -183,10 +183,11 @@ class RecordsStore {
   // InvalidArgument for the institution; NotFound for an unknown subject.
   virtual Status DestroySubjectKey(const Actor& actor, std::string_view subject_id,
                                    std::optional<std::string> reason = std::nullopt) = 0;
-  // Called on the store's writer thread after each group commit and before
-  // its writes are acknowledged (so an acknowledged write is already in the
-  // audit log), with the committed entries in seq order. It must be quick and must not call the
-  // store's write methods (they would fail with Internal). nullptr clears.
+  // Called on one of the store's threads once each group commit is durable
+  // and before its writes are acknowledged (so an acknowledged write is
+  // already in the audit log), with the committed entries, groups in seq
+  // order. It must be quick and must not call the store's write methods
+  // (they would fail with Internal). nullptr clears.
   virtual void SetCommitListener(CommitListener listener) = 0;
   virtual uint64_t LastSeq() = 0;
   virtual StoreStats Stats() = 0;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "records/model/examples.h"
+#include "records/model/pattern.h"
 
 namespace custos::records {
 namespace {
@@ -275,6 +276,19 @@ TEST(Validate, References) {
   EXPECT_EQ(OnlyError("enrollment", en), "field \"trainee_id\": must be a record id (a string)");
   en["trainee_id"] = std::string(65, 'a');
   EXPECT_EQ(OnlyError("enrollment", en), "field \"trainee_id\": not a valid record id");
+  // The check agrees with kIdPattern at its edges.
+  for (std::string bad : {std::string("a b"), std::string("a.b"), std::string("\u00e9t\u00e9"),
+                          std::string("a/b"), std::string("a+b")}) {
+    en["trainee_id"] = bad;
+    EXPECT_EQ(OnlyError("enrollment", en), "field \"trainee_id\": not a valid record id") << bad;
+    EXPECT_FALSE(MatchesPattern(kIdPattern, bad)) << bad;
+  }
+  for (std::string good : {std::string(64, 'z'), std::string("A-b_9"), std::string("-")}) {
+    EXPECT_TRUE(MatchesPattern(kIdPattern, good)) << good;
+    en["trainee_id"] = good;
+    auto r = ValidateRecord(Entity("enrollment"), en, Mode::kCreate);
+    EXPECT_TRUE(r.ok()) << good << ": " << r.status().ToString();
+  }
 }
 
 TEST(Validate, DateOrders) {
