@@ -68,7 +68,8 @@ Status GroupCommitWriter::SyncWal() {
     ::close(wal_fd_);
     wal_fd_ = fd;
   }
-  if (::fdatasync(wal_fd_) != 0) return Status::FromErrno(errno, "sync the write-ahead log");
+  const int rc = hooks_.sync_wal ? hooks_.sync_wal(wal_fd_) : ::fdatasync(wal_fd_);
+  if (rc != 0) return Status::FromErrno(errno, "sync the write-ahead log");
   return Status::OK();
 }
 
@@ -81,18 +82,25 @@ void GroupCommitWriter::NotifyLoop() {
       if (finished_.empty()) return;  // stopped and drained
       batch.swap(finished_);
     }
+    // Groups the writer committed after a failed sync follow lost frames in
+    // the WAL: a sync cannot vouch for them either.
+    Status lost;
+    {
+      std::lock_guard lock(mu_);
+      lost = broken_;
+    }
     // One sync makes every group committed so far durable.
-    Status synced = wal_fd_ >= 0 ? SyncWal() : Status::OK();
+    Status synced = !lost.ok() || wal_fd_ < 0 ? Status::OK() : SyncWal();
     if (!synced.ok()) {
       // After a failed fsync the kernel may have dropped the dirty pages, so
       // no later sync can vouch for them: the store stops taking writes
       // (restart it), and these callers learn that theirs may be lost.
-      Status lost = Status::IOError("the records store could not make writes durable (" +
-                                    synced.message() + "); restart it");
-      {
-        std::lock_guard lock(mu_);
-        broken_ = lost;
-      }
+      lost = Status::IOError("the records store could not make writes durable (" +
+                             synced.message() + "); restart it");
+      std::lock_guard lock(mu_);
+      broken_ = lost;
+    }
+    if (!lost.ok()) {
       for (Finished& f : batch) {
         for (Op& op : f.ops) op.done(op.result.ok() ? lost : std::move(op.result));
       }

@@ -8,12 +8,11 @@
 // SAVEPOINT, so a failing mutation rolls back only itself and gets its own
 // error. A mutation may therefore run more than once: each run must start
 // from its captured inputs and the database, and may only assign (not
-// accumulate into) what it hands back. The writer then COMMITs once (one WAL
-// fsync for
-// the whole group, synchronous=FULL), hands the group's journal entries to
-// the commit hook, and passes the group to a second thread, the notifier,
-// that wakes the callers (waking a blocked thread costs tens of microseconds,
-// and the writer should spend them on the next group instead).
+// accumulate into) what it hands back. The writer then COMMITs once for the
+// whole group, runs the commit hook, and passes the group to a second
+// thread, the notifier, that makes it durable and wakes the callers (waking
+// a blocked thread costs tens of microseconds, and the writer should spend
+// them on the next group instead).
 //
 // Durability. Given the WAL's path, the writer's connection runs with
 // synchronous=NORMAL: COMMIT writes the group's frames to the WAL without
@@ -22,9 +21,11 @@
 // the WAL. Either way a Submit returns OK, and a completion receives OK, only
 // once its group's COMMIT is on disk; the entries listener hears of a group
 // at that point too, before its callers. Readers may see a committed group a
-// moment before it is durable. Should fdatasync fail, the group's callers get
-// IOError and the writer refuses every later write (the kernel may have
-// dropped the unwritten pages, so no later sync could vouch for them).
+// moment before it is durable. Should fdatasync fail, the callers of that
+// batch and of every group committed after it get IOError, the listener
+// hears of none of them, and the writer refuses every later write: the
+// kernel may have dropped the unwritten pages, and a WAL frame after a lost
+// one is discarded on recovery, so no later sync could vouch for them.
 //
 // Thread-safety: Submit and SubmitAsync may be called from any thread except
 // the writer thread itself (they fail with Internal there: the commit hook
@@ -73,6 +74,10 @@ struct GroupCommitHooks {
   // Notifier thread, once the group is durable and before its callers are
   // woken, groups in commit order: the commit listener.
   std::function<void(std::span<const CommittedEntry>)> on_entries;
+  // Notifier thread: makes the WAL durable (deferred sync only); returns 0
+  // or -1 with errno set, as ::fdatasync, which is the default. Fault
+  // injection replaces it.
+  std::function<int(int fd)> sync_wal;
 };
 
 class GroupCommitWriter {

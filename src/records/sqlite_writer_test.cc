@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -47,6 +48,7 @@ class WriterTest : public ::testing::TestWithParam<bool> {
     std::filesystem::remove_all(dir_);
   }
 
+ public:
   // Inserts key k, then fails when `fail` says so (after its insert).
   static Mutation Insert(std::string k, bool fail_after_insert = false) {
     return [k, fail_after_insert](WriteTxn& txn) -> Status {
@@ -61,6 +63,7 @@ class WriterTest : public ::testing::TestWithParam<bool> {
     };
   }
 
+ protected:
   std::set<std::string> Keys() {
     std::set<std::string> out;
     std::promise<void> read;
@@ -209,6 +212,111 @@ TEST_P(WriterTest, WritingFromTheWriterThreadIsRefusedThroughTheCompletion) {
   });
   EXPECT_TRUE(outer.ok());
   EXPECT_EQ(inner.get_future().get().code(), Code::kInternal);
+}
+
+// Fault injection on the deferred WAL sync: a failed fdatasync must reach
+// its callers, must keep the entries from the listener, and must stop the
+// writer, including for groups it committed while that sync was running.
+class SyncFailureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("custos-writer-sync-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    ConnectionOptions o;
+    o.create = true;
+    auto conn = Connection::Open((dir_ / "w.db").string(), o);
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_TRUE((*conn)->Exec("CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER)", "create").ok());
+    GroupCommitHooks hooks;
+    hooks.on_entries = [this](std::span<const CommittedEntry> entries) {
+      std::lock_guard lock(mu_);
+      for (const CommittedEntry& e : entries) heard_.insert(e.seq);
+    };
+    hooks.sync_wal = [this](int fd) -> int {
+      ++syncs_;
+      if (entered_sync_) {
+        entered_sync_->set_value();
+        entered_sync_ = nullptr;
+      }
+      if (release_sync_.valid()) release_sync_.wait();
+      if (fail_next_.exchange(false)) {
+        errno = EIO;
+        return -1;
+      }
+      return ::fdatasync(fd);
+    };
+    writer_ = std::make_unique<GroupCommitWriter>(std::move(conn).value(), 1, 1000, hooks,
+                                                  (dir_ / "w.db-wal").string());
+  }
+  void TearDown() override {
+    writer_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::set<uint64_t> Heard() {
+    std::lock_guard lock(mu_);
+    return heard_;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<GroupCommitWriter> writer_;
+  std::mutex mu_;
+  std::set<uint64_t> heard_;
+  std::atomic<int> syncs_{0};
+  std::atomic<bool> fail_next_{false};
+  std::promise<void>* entered_sync_ = nullptr;  // set before the sync it watches
+  std::shared_future<void> release_sync_;       // set before the sync it holds
+};
+
+TEST_F(SyncFailureTest, FailedSyncReachesItsCallerAndLaterWritesAreRefused) {
+  ASSERT_TRUE(writer_->Submit(WriterTest::Insert("a")).ok());
+  EXPECT_EQ(Heard(), (std::set<uint64_t>{1}));
+  const int synced = syncs_.load();
+
+  fail_next_ = true;
+  Status lost = writer_->Submit(WriterTest::Insert("b"));
+  EXPECT_EQ(lost.code(), Code::kIOError);
+  EXPECT_NE(lost.message().find("durable"), std::string::npos) << lost.ToString();
+  EXPECT_EQ(syncs_.load(), synced + 1);
+  EXPECT_EQ(Heard(), (std::set<uint64_t>{1}));
+
+  // The next write never runs: it is refused with the same error, and no
+  // sync is attempted for it.
+  bool ran = false;
+  Status refused = writer_->Submit([&ran](WriteTxn&) -> Status {
+    ran = true;
+    return Status::OK();
+  });
+  EXPECT_EQ(refused.code(), Code::kIOError);
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(syncs_.load(), synced + 1);
+  EXPECT_EQ(Heard(), (std::set<uint64_t>{1}));
+}
+
+TEST_F(SyncFailureTest, GroupsCommittedDuringAFailingSyncAreNotAcknowledged) {
+  ASSERT_TRUE(writer_->Submit(WriterTest::Insert("a")).ok());
+  std::promise<void> entered;
+  std::promise<void> release;
+  entered_sync_ = &entered;
+  release_sync_ = release.get_future().share();
+  fail_next_ = true;
+
+  std::promise<Status> first;
+  writer_->SubmitAsync(WriterTest::Insert("b"), [&first](Status st) { first.set_value(st); });
+  entered.get_future().wait();  // the notifier is inside the failing sync
+  // Meanwhile the writer commits another group; it must not be acknowledged
+  // by a later sync that succeeds.
+  const uint64_t commits = writer_->commits();
+  std::promise<Status> second;
+  writer_->SubmitAsync(WriterTest::Insert("c"), [&second](Status st) { second.set_value(st); });
+  while (writer_->commits() == commits) std::this_thread::yield();
+  release.set_value();
+
+  EXPECT_EQ(first.get_future().get().code(), Code::kIOError);
+  EXPECT_EQ(second.get_future().get().code(), Code::kIOError);
+  EXPECT_EQ(Heard(), (std::set<uint64_t>{1}));
 }
 
 }  // namespace
