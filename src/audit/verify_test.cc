@@ -79,6 +79,17 @@ class VerifyTest : public ::testing::Test {
     ASSERT_EQ(rc, SQLITE_OK) << msg;
   }
 
+  // SQL that replaces byte `pos` (1-based) of blob `column` with a byte that
+  // is guaranteed to differ from it: a fixed replacement byte would leave the
+  // blob unchanged whenever it already held that byte (1 in 256 for
+  // ciphertext).
+  static std::string FlipByte(const std::string& column, int pos) {
+    std::string p = std::to_string(pos);
+    return "CAST(substr(" + column + ", 1, " + std::to_string(pos - 1) + ") || CASE WHEN substr(" +
+           column + ", " + p + ", 1) = X'00' THEN X'01' ELSE X'00' END || substr(" + column + ", " +
+           std::to_string(pos + 1) + ") AS BLOB)";
+  }
+
   VerifyReport Verify(const std::string& vkey = "") {
     auto store = records::OpenSqliteStore(dir_);
     EXPECT_TRUE(store.ok()) << store.status().ToString();
@@ -122,8 +133,7 @@ TEST_F(VerifyTest, NamesADeletedOrResurrectedRow) {
 }
 
 TEST_F(VerifyTest, NamesAChangedLeaf) {
-  Sql("UPDATE journal SET leaf = CAST(substr(leaf, 1, 20) || X'FF' || substr(leaf, 22) AS BLOB) "
-      "WHERE seq = 2");
+  Sql("UPDATE journal SET leaf = " + FlipByte("leaf", 21) + " WHERE seq = 2");
   VerifyReport r = Verify();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.problems[0].kind, "entry");
@@ -133,16 +143,15 @@ TEST_F(VerifyTest, NamesAChangedLeaf) {
 TEST_F(VerifyTest, NamesALeafRewrittenTogetherWithItsHash) {
   // A careful forger also rewrites leaf_hash: the payload (bound to the leaf
   // hash) and the signed checkpoints still catch it.
-  Sql("UPDATE journal SET leaf = CAST(substr(leaf, 1, 20) || X'FF' || substr(leaf, 22) AS BLOB), "
-      "leaf_hash = X'" + std::string(64, '0') + "' WHERE seq = 5");
+  Sql("UPDATE journal SET leaf = " + FlipByte("leaf", 21) + ", leaf_hash = X'" +
+      std::string(64, '0') + "' WHERE seq = 5");
   VerifyReport r = Verify();
   ASSERT_FALSE(r.ok());
   EXPECT_NE(Problems(r).find("seq 5"), std::string::npos) << Problems(r);
 }
 
 TEST_F(VerifyTest, NamesAChangedPayload) {
-  Sql("UPDATE journal SET payload = CAST(substr(payload, 1, 30) || X'00' || substr(payload, 32) "
-      "AS BLOB) WHERE seq = 4");
+  Sql("UPDATE journal SET payload = " + FlipByte("payload", 31) + " WHERE seq = 4");
   VerifyReport r = Verify();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.problems[0].kind, "entry");
