@@ -194,9 +194,16 @@ bool CheckLeafAlone(const EntryColumns& in, const Pseudonym& column_subject, con
   f.seq = in.seq;
   f.leaf_hash = in.leaf_hash;
   if (VerifyLeafHash(in.leaf) != in.leaf_hash) {
-    f.problem = "stored leaf hash does not match the leaf";
+    f.problem = kStoredLeafHashProblem;
     return false;
   }
+  return CheckLeafFields(in, column_subject, keys, f);
+}
+
+bool CheckLeafFields(const EntryColumns& in, const Pseudonym& column_subject,
+                     const RecordKeys& keys, EntryFacts& f) {
+  f.seq = in.seq;
+  f.leaf_hash = in.leaf_hash;
   LeafView leaf;
   std::optional<Leaf> decoded;  // only for leaves ReadLeafView rejects
   if (!ReadLeafView(in.leaf, leaf)) {
@@ -233,11 +240,14 @@ bool CheckLeafAlone(const EntryColumns& in, const Pseudonym& column_subject, con
 }
 
 void CheckPayloadAlone(const Status& opened, const PayloadImages& images, const RecordKeys& keys,
-                       EntryFacts& f) {
+                       EntryFacts& f, const Hash256* commitment) {
   f.opened = opened.ok();
   if (opened.ok()) {
-    if (VerifyCommitment(images.salt, images.has_after ? images.after : std::string_view()) !=
-        f.commitment) {
+    const Hash256 computed =
+        commitment != nullptr
+            ? *commitment
+            : VerifyCommitment(images.salt, images.has_after ? images.after : std::string_view());
+    if (computed != f.commitment) {
       f.problem = "the commitment does not match the payload";
       return;
     }

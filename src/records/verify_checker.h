@@ -106,12 +106,25 @@ struct EntryFacts {
 // then its payload is not to be opened.
 bool CheckLeafAlone(const EntryColumns& in, const Pseudonym& column_subject, const RecordKeys& keys,
                     EntryFacts& f);
+// Stage 1a in two parts, for a caller that computes the leaf hash later
+// (together with the commitment, verify_sha.h): CheckLeafAlone is the check
+// of the stored leaf hash (problem kStoredLeafHashProblem), then
+// CheckLeafFields, everything else. A caller that runs CheckLeafFields first
+// must still name the stored-hash problem, when there is one, instead of any
+// that CheckLeafFields found or that the payload would give.
+bool CheckLeafFields(const EntryColumns& in, const Pseudonym& column_subject,
+                     const RecordKeys& keys, EntryFacts& f);
+// The problem CheckLeafAlone names when the leaf's hash differs from the
+// stored one.
+inline constexpr const char* kStoredLeafHashProblem = "stored leaf hash does not match the leaf";
 
 // Stage 1b, after CheckLeafAlone returned true. `opened` is the outcome of
 // opening the payload: OK with `images`, NotFound when the subject's key
 // was destroyed, or the error.
+// `commitment`, when given, is VerifyCommitment(images.salt, after-image)
+// computed by the caller.
 void CheckPayloadAlone(const Status& opened, const PayloadImages& images, const RecordKeys& keys,
-                       EntryFacts& f);
+                       EntryFacts& f, const Hash256* commitment = nullptr);
 
 // What stage 3 needs of one live row.
 struct RowFacts {

@@ -79,7 +79,7 @@ Hash256 VerifyCommitment(ByteView salt, std::string_view after) {
 
 #endif
 
-Key256 DerivePayloadKey(const Hmac& subject_key, uint64_t seq) {
+Key256 DerivePayloadKey(const SubjectHmac& subject_key, uint64_t seq) {
   uint8_t msg[kPayloadKeyLabel.size() + 1 + 8];
   std::memcpy(msg, kPayloadKeyLabel.data(), kPayloadKeyLabel.size());
   msg[kPayloadKeyLabel.size()] = 0;
@@ -128,7 +128,7 @@ PayloadCipher::PayloadCipher(bool allow_sodium) : impl_(std::make_unique<Impl>(a
 
 PayloadCipher::~PayloadCipher() = default;
 
-Status PayloadCipher::Open(const Hmac& subject_key, uint64_t seq, const Hash256& leaf_hash,
+Status PayloadCipher::Open(const SubjectHmac& subject_key, uint64_t seq, const Hash256& leaf_hash,
                            ByteView sealed, Bytes& plain) {
   if (sealed.size() < 1 + kNonceSize + kAeadTagSize || sealed[0] != kPayloadFormat) {
     return Status::Corruption("payload: malformed sealed payload");

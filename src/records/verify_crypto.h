@@ -17,6 +17,7 @@
 #include "base/bytes.h"
 #include "crypto/aead.h"
 #include "crypto/hash.h"
+#include "records/verify_sha.h"
 
 namespace custos::records {
 
@@ -29,8 +30,8 @@ Hash256 VerifyCommitment(ByteView salt, std::string_view after);
 
 // The payload key of entry `seq`: HMAC-SHA256(subject key,
 // "custos/records/journal-payload/v1" || 0x00 || seq as 8 bytes big-endian),
-// with `subject_key` an Hmac keyed with the subject's key.
-Key256 DerivePayloadKey(const Hmac& subject_key, uint64_t seq);
+// with `subject_key` keyed with the subject's key.
+Key256 DerivePayloadKey(const SubjectHmac& subject_key, uint64_t seq);
 
 // AES-256-GCM opening of sealed payloads (0x01 || nonce[12] || ciphertext ||
 // tag[16]): libsodium's AES-NI code where the CPU has it, else one OpenSSL
@@ -46,8 +47,8 @@ class PayloadCipher {
   // Decrypts the payload of entry `seq` (associated data: its leaf hash) into
   // `plain` (resized to the plaintext). Corruption "payload: malformed sealed
   // payload" or "payload: authentication failed", as OpenPayload.
-  Status Open(const Hmac& subject_key, uint64_t seq, const Hash256& leaf_hash, ByteView sealed,
-              Bytes& plain);
+  Status Open(const SubjectHmac& subject_key, uint64_t seq, const Hash256& leaf_hash,
+              ByteView sealed, Bytes& plain);
 
  private:
   struct Impl;

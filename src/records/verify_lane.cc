@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "records/verify_payload.h"
+#include "records/verify_sha.h"
 
 namespace custos::records {
 namespace {
@@ -81,8 +82,8 @@ WrappedKeys::~WrappedKeys() {
 struct Lane::Subject {
   Pseudonym pseudonym{};
   bool key_tried = false;
-  Status key_status;          // OK, NotFound (destroyed or unknown), or the unwrap error
-  std::unique_ptr<Hmac> key;  // keyed with the subject key
+  Status key_status;                 // OK, NotFound (destroyed or unknown), or the unwrap error
+  std::unique_ptr<SubjectHmac> key;  // keyed with the subject key
 };
 
 Result<std::unique_ptr<Lane>> Lane::Create(ScanConnection& conn, const Keystore& keystore,
@@ -124,7 +125,7 @@ Lane::Subject& Lane::Find(std::string_view subject_id) {
 
 // The subject's key, or nullptr with `status` NotFound (key destroyed) or
 // the error unwrapping it.
-const Hmac* Lane::KeyOf(Subject& s, std::string_view subject_id, Status& status) {
+const SubjectHmac* Lane::KeyOf(Subject& s, std::string_view subject_id, Status& status) {
   if (!s.key_tried) {
     s.key_tried = true;
     auto w = wrapped_.keys.find(subject_id);
@@ -133,7 +134,7 @@ const Hmac* Lane::KeyOf(Subject& s, std::string_view subject_id, Status& status)
     } else {
       auto key = keystore_.UnwrapSubjectKey(subject_id, *w->second);
       if (key.ok()) {
-        s.key = std::make_unique<Hmac>(*key);
+        s.key = std::make_unique<SubjectHmac>(*key);
         SecureWipe(key->data(), key->size());
       } else {
         s.key_status = key.status();
@@ -148,14 +149,37 @@ void Lane::CheckEntry(sqlite3_stmt* st, uint64_t seq, const Hash256& hash, Entry
   const std::string_view subject_id = Column(st, 4);
   Subject& subject = Find(subject_id);
   const EntryColumns in{seq, AsBytes(Column(st, 2)), hash, Column(st, 5), Column(st, 6)};
-  if (!CheckLeafAlone(in, subject.pseudonym, keys_, f)) return;
+  // CheckLeafAlone with the leaf's hash computed last, together with the
+  // payload's commitment (verify_sha.h): the payload of an entry whose hash
+  // turns out wrong is opened for nothing, and the hash problem is still the
+  // one named.
+  const bool fields_ok = CheckLeafFields(in, subject.pseudonym, keys_, f);
   Status opened;
   PayloadImages images;
-  if (const Hmac* key = KeyOf(subject, subject_id, opened)) {
-    opened = cipher_.Open(*key, seq, hash, AsBytes(Column(st, 3)), plain_);
-    if (opened.ok()) opened = ParsePayloadImages(AsString(plain_), storage_, images);
+  if (fields_ok) {
+    if (const SubjectHmac* key = KeyOf(subject, subject_id, opened)) {
+      opened = cipher_.Open(*key, seq, hash, AsBytes(Column(st, 3)), plain_);
+      if (opened.ok()) opened = ParsePayloadImages(AsString(plain_), storage_, images);
+    }
   }
-  CheckPayloadAlone(opened, images, keys_, f);
+  const bool paired = fields_ok && opened.ok();
+  Hash256 leaf_hash, commitment;
+  if (paired) {
+    const uint8_t leaf_prefix = 0x00;  // as VerifyLeafHash
+    VerifySha256Pair(ByteView(&leaf_prefix, 1), in.leaf, images.salt,
+                     AsBytes(images.has_after ? images.after : std::string_view()), leaf_hash,
+                     commitment);
+  } else {
+    leaf_hash = VerifyLeafHash(in.leaf);
+  }
+  if (leaf_hash != hash) {
+    f = EntryFacts();
+    f.seq = seq;
+    f.leaf_hash = hash;
+    f.problem = kStoredLeafHashProblem;
+  } else if (fields_ok) {
+    CheckPayloadAlone(opened, images, keys_, f, paired ? &commitment : nullptr);
+  }
   SecureWipe(plain_.data(), plain_.size());
   SecureWipe(storage_.data(), storage_.size());
 }
@@ -166,6 +190,9 @@ Status Lane::ReadItem(uint64_t k, uint64_t last_seq, int64_t max_rowid, bool has
   out.facts.clear();
   out.bad_hash_seq.reset();
   out.rows = RowSet();
+  // Slots are reused: after the first item the vectors keep their capacity.
+  out.hashes.reserve(kEntriesPerItem);
+  out.facts.reserve(kEntriesPerItem);
   conn_.SetReadAhead(true);
   sqlite3_stmt* st = journal_.get();
   sqlite3_reset(st);

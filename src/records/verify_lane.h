@@ -102,7 +102,7 @@ class Lane {
   Lane(ScanConnection& conn, const Keystore& keystore, const WrappedKeys& wrapped,
        const RecordKeys& keys, StmtLease journal, StmtLease rows);
   Subject& Find(std::string_view subject_id);
-  const Hmac* KeyOf(Subject& s, std::string_view subject_id, Status& status);
+  const SubjectHmac* KeyOf(Subject& s, std::string_view subject_id, Status& status);
   void CheckEntry(sqlite3_stmt* st, uint64_t seq, const Hash256& hash, EntryFacts& f);
 
   ScanConnection& conn_;

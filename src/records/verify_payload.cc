@@ -3,6 +3,14 @@
 #include <array>
 #include <cstring>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define CUSTOS_PAYLOAD_SSSE3 1
+#endif
+
 namespace custos::records {
 namespace {
 
@@ -47,25 +55,99 @@ bool DecodeSalt(std::string_view text, std::array<uint8_t, kCommitmentSaltSize>&
     return t;
   }();
   if (text.size() != 44 || text[43] != '=') return false;
-  uint32_t v[43];
-  for (size_t i = 0; i < 43; ++i) {
-    const int8_t x = kValue[static_cast<unsigned char>(text[i])];
-    if (x < 0) return false;
-    v[i] = static_cast<uint32_t>(x);
-  }
-  if ((v[42] & 3) != 0) return false;
+  // Decoded without a branch per character: a character outside the
+  // alphabet sets the sign bit of `bad`, and `out` is then not used.
+  auto value = [&](size_t i) {
+    return static_cast<int32_t>(kValue[static_cast<unsigned char>(text[i])]);
+  };
+  int32_t bad = 0;
   size_t o = 0;
   for (size_t i = 0; i < 40; i += 4) {
-    const uint32_t w = v[i] << 18 | v[i + 1] << 12 | v[i + 2] << 6 | v[i + 3];
+    const int32_t a = value(i), b = value(i + 1), c = value(i + 2), d = value(i + 3);
+    bad |= a | b | c | d;
+    const uint32_t w = static_cast<uint32_t>(a) << 18 | static_cast<uint32_t>(b) << 12 |
+                       static_cast<uint32_t>(c) << 6 | static_cast<uint32_t>(d);
     out[o++] = static_cast<uint8_t>(w >> 16);
     out[o++] = static_cast<uint8_t>(w >> 8);
     out[o++] = static_cast<uint8_t>(w);
   }
-  const uint32_t w = v[40] << 18 | v[41] << 12 | v[42] << 6;
+  const int32_t a = value(40), b = value(41), c = value(42);
+  bad |= a | b | c;
+  if (bad < 0 || (c & 3) != 0) return false;
+  const uint32_t w = static_cast<uint32_t>(a) << 18 | static_cast<uint32_t>(b) << 12 |
+                     static_cast<uint32_t>(c) << 6;
   out[o++] = static_cast<uint8_t>(w >> 16);
   out[o++] = static_cast<uint8_t>(w >> 8);
   return true;
 }
+
+#ifdef CUSTOS_PAYLOAD_SSSE3
+
+// For each 8-bit mask, the positions (0..7) of the bytes whose bit is clear,
+// in order, then 0x80 (pshufb: a zero byte).
+constexpr std::array<std::array<uint8_t, 8>, 256> kKeep = [] {
+  std::array<std::array<uint8_t, 8>, 256> t{};
+  for (int m = 0; m < 256; ++m) {
+    int n = 0;
+    for (int j = 0; j < 8; ++j) {
+      if ((m & (1 << j)) == 0) t[m][n++] = static_cast<uint8_t>(j);
+    }
+    while (n < 8) t[m][n++] = 0x80;
+  }
+  return t;
+}();
+
+// CanonicalReader::CopyPlain sixteen bytes at a time, and a block whose only
+// non-plain bytes are \" escapes (the quotes of JSON text inside a payload's
+// strings) is copied too, unescaped, without leaving the loop: a backslash
+// is followed by a quote exactly when the quote mask is the backslash mask
+// shifted by one, and the block does not end in a backslash. Such a block
+// loses its backslashes (pshufb per half). Stops before the first byte of
+// any other block that is not plain. The output stays inside the text's
+// length, as CopyPlain's does (each store ends at most 16 bytes after the
+// cursor, and the cursor is never further into the output than the input is
+// into the text).
+__attribute__((target("ssse3,popcnt"))) void CopyPlainAndQuotes(const unsigned char*& p,
+                                                                const unsigned char* end,
+                                                                char*& o) {
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i eight = _mm_set1_epi8(8);
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed: bytes >= 0x80 are negative, so below 0x20 as well.
+    const unsigned other = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(v, space)));
+    const unsigned q = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
+    const unsigned bs = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash)));
+    if ((other | q | bs) == 0) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
+      p += 16;
+      o += 16;
+      continue;
+    }
+    if (other == 0 && bs != 0 && (bs & 0x8000) == 0 && q == (bs << 1)) {
+      const unsigned lo = bs & 0xff, hi = bs >> 8;
+      const __m128i keep_lo = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(kKeep[lo].data()));
+      const __m128i keep_hi =
+          _mm_add_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(kKeep[hi].data())), eight);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(o), _mm_shuffle_epi8(v, keep_lo));
+      o += 8 - __builtin_popcount(lo);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(o), _mm_shuffle_epi8(v, keep_hi));
+      o += 8 - __builtin_popcount(hi);
+      p += 16;
+      continue;
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
+    const int n = __builtin_ctz(other | q | bs);
+    p += n;
+    o += n;
+    return;
+  }
+  while (p < end && kPlain[*p]) *o++ = static_cast<char>(*p++);
+}
+
+#endif  // CUSTOS_PAYLOAD_SSSE3
 
 // The byte each escape "\\c" stands for (0: not one the canonical form
 // uses; \u escapes are left to the full parser).
@@ -106,7 +188,7 @@ class CanonicalReader {
     ++p_;
     char* o = o_;
     while (true) {
-      while (p_ < end_ && kPlain[*p_]) *o++ = static_cast<char>(*p_++);
+      CopyPlain(o);
       if (p_ == end_) return false;
       const unsigned char c = *p_;
       if (c == '"') {
@@ -141,13 +223,19 @@ class CanonicalReader {
   bool RawString(std::string_view& out) {
     if (p_ == end_ || *p_ != '"') return false;
     const unsigned char* start = ++p_;
-    while (p_ < end_ && *p_ != '"') {
-      if (*p_ == '\\' || *p_ < 0x20 || *p_ >= 0x80) return false;
-      ++p_;
+    const void* quote = std::memchr(start, '"', static_cast<size_t>(end_ - start));
+    if (quote == nullptr) return false;
+    const unsigned char* stop = static_cast<const unsigned char*>(quote);
+    // No escape, control or non-ASCII byte before the quote (no branch per
+    // byte: strings here are short and never have one).
+    unsigned bad = 0;
+    for (const unsigned char* q = start; q < stop; ++q) {
+      bad |= static_cast<unsigned>(*q == '\\') | static_cast<unsigned>(*q < 0x20) |
+             static_cast<unsigned>(*q >= 0x80);
     }
-    if (p_ == end_) return false;
-    out = std::string_view(reinterpret_cast<const char*>(start), static_cast<size_t>(p_ - start));
-    ++p_;
+    if (bad != 0) return false;
+    out = std::string_view(reinterpret_cast<const char*>(start), static_cast<size_t>(stop - start));
+    p_ = stop + 1;
     return true;
   }
 
@@ -155,6 +243,47 @@ class CanonicalReader {
   char* cursor() const { return o_; }
 
  private:
+  // Copies the run of plain bytes (kPlain) at the input to `o`, advancing
+  // both past it; with SSSE3 also whole blocks whose only other bytes are
+  // \" escapes, unescaped (CopyPlainAndQuotes), which String would have
+  // unescaped the same way. Otherwise sixteen bytes at a time where SSE2 is
+  // there: the block is stored whole before its first non-plain byte is
+  // looked for, which stays inside the output because the cursor is never
+  // further into the output than the input is into the text (and the output
+  // is as long as the text).
+  void CopyPlain(char*& o) {
+#ifdef CUSTOS_PAYLOAD_SSSE3
+    static const bool ssse3 = __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("popcnt");
+    if (ssse3) {
+      CopyPlainAndQuotes(p_, end_, o);
+      return;
+    }
+#endif
+#ifdef __SSE2__
+    const __m128i space = _mm_set1_epi8(0x20);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    while (end_ - p_ >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
+      // Signed: bytes >= 0x80 are negative, so below 0x20 as well.
+      const __m128i special =
+          _mm_or_si128(_mm_cmplt_epi8(v, space),
+                       _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+      const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+      if (mask != 0) {
+        const int n = __builtin_ctz(mask);
+        p_ += n;
+        o += n;
+        return;
+      }
+      p_ += 16;
+      o += 16;
+    }
+#endif
+    while (p_ < end_ && kPlain[*p_]) *o++ = static_cast<char>(*p_++);
+  }
+
   const unsigned char* p_;
   const unsigned char* end_;
   char* o_;

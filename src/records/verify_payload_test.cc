@@ -1,5 +1,5 @@
 // The verifier's fast primitives against the ones they stand in for:
-// hashes, key derivation and decryption (verify_crypto.h) against
+// hashes (verify_crypto.h, verify_sha.h), key derivation and decryption against
 // LeafHash/Commitment/SealPayload, and ParsePayloadImages against
 // DecodePayloadJson on canonical, non-canonical and mutated payloads.
 #include "records/verify_payload.h"
@@ -7,11 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <vector>
 
 #include "crypto/hash.h"
 #include "records/journal.h"
 #include "records/leaf.h"
 #include "records/verify_crypto.h"
+#include "records/verify_sha.h"
 
 namespace custos::records {
 namespace {
@@ -38,12 +40,67 @@ TEST(VerifyCryptoTest, HashesEqualTheReferenceOnes) {
   }
 }
 
+// VerifySha256Pair on both of its paths (SHA extensions when the CPU has
+// them, else the portable one) for lengths around every block boundary of
+// the paired path and past its limit, split between the two parts anyhow.
+// On a CPU without the extensions both parameters run the portable path,
+// whose results must be the same: nothing is skipped.
+class Sha256PairTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { UseShaExtensionsForTesting(GetParam()); }
+  void TearDown() override { UseShaExtensionsForTesting(true); }
+};
+
+TEST_P(Sha256PairTest, EqualsSha256OfEachConcatenation) {
+  std::string data(700, 'a');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131 + 17);
+  const ByteView all = AsBytes(data);
+  std::vector<size_t> lengths;
+  for (size_t n = 0; n <= 520; ++n) lengths.push_back(n);
+  lengths.push_back(700);
+  for (size_t na : lengths) {
+    // B's length walks the other way, so every pair of block counts occurs.
+    const size_t nb = (lengths.size() * 7 + na * 13) % 600;
+    const size_t split_a = na / 3, split_b = nb % 5 == 0 ? 0 : nb - nb / 7;
+    const ByteView a = all.subspan(0, na), b = all.subspan(700 - nb, nb);
+    Hash256 ha{}, hb{};
+    VerifySha256Pair(a.subspan(0, split_a), a.subspan(split_a), b.subspan(0, split_b),
+                     b.subspan(split_b), ha, hb);
+    ASSERT_EQ(ha, Sha256(a)) << na << " " << nb;
+    ASSERT_EQ(hb, Sha256(b)) << na << " " << nb;
+  }
+  // The verifier's two uses: a leaf hash and a commitment.
+  const uint8_t prefix = 0;
+  Bytes salt(kCommitmentSaltSize, 9);
+  Hash256 leaf{}, commitment{};
+  VerifySha256Pair(ByteView(&prefix, 1), all.subspan(0, 178), salt, all.subspan(200, 130), leaf,
+                   commitment);
+  EXPECT_EQ(leaf, LeafHash(all.subspan(0, 178)));
+  EXPECT_EQ(commitment, Commitment(salt, AsString(all.subspan(200, 130))));
+}
+
+TEST_P(Sha256PairTest, SubjectHmacEqualsHmacSha256) {
+  std::string bytes(200, 'a');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 29 + 5);
+  const ByteView all = AsBytes(bytes);
+  for (size_t key_size : {0, 1, 32, 63, 64, 65, 100}) {
+    const SubjectHmac hmac(all.subspan(0, key_size));
+    for (size_t n = 0; n <= 130; ++n) {
+      const ByteView data = all.subspan(70, n);
+      ASSERT_EQ(hmac.Compute(data), HmacSha256(all.subspan(0, key_size), data))
+          << key_size << " " << n;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(ShaExtensionsAndPortable, Sha256PairTest, ::testing::Bool());
+
 class PayloadCipherTest : public ::testing::TestWithParam<bool> {};
 
 TEST_P(PayloadCipherTest, OpensWhatSealPayloadSealedAndNothingElse) {
   Key256 subject_key;
   for (size_t i = 0; i < subject_key.size(); ++i) subject_key[i] = static_cast<uint8_t>(i + 1);
-  Hmac keys(subject_key);
+  SubjectHmac keys(subject_key);
   PayloadCipher cipher(/*allow_sodium=*/GetParam());
   Hash256 leaf_hash{};
   leaf_hash[0] = 0x42;
@@ -66,7 +123,7 @@ TEST_P(PayloadCipherTest, OpensWhatSealPayloadSealedAndNothingElse) {
     EXPECT_TRUE(cipher.Open(keys, seq, other_hash, sealed, plain).IsCorruption());
     Key256 other_key = subject_key;
     other_key[0] ^= 1;
-    EXPECT_TRUE(cipher.Open(Hmac(other_key), seq, leaf_hash, sealed, plain).IsCorruption());
+    EXPECT_TRUE(cipher.Open(SubjectHmac(other_key), seq, leaf_hash, sealed, plain).IsCorruption());
     for (size_t at : {size_t{1}, size_t{13}, sealed.size() / 2, sealed.size() - 1}) {
       Bytes flipped = sealed;
       flipped[at] ^= 0x20;
@@ -126,6 +183,23 @@ TEST(VerifyPayloadTest, AgreesWithDecodePayloadJsonOnCanonicalPayloads) {
       p.reason.reset();
       p.actor = b;
       ExpectSameAsDecode(EncodePayloadJson(p));
+    }
+  }
+}
+
+// Escapes (alone, several, mixed), quotes, control and non-ASCII bytes at
+// every offset of the first blocks that the canonical reader scans sixteen
+// bytes at a time.
+TEST(VerifyPayloadTest, AgreesWithDecodePayloadJsonAtEveryOffset) {
+  for (std::string special : {"\"", "\\", "\n", "\x01", "\x7f", "\xc3\xa9", "\xff", "/", "\"\"",
+                              "\\\"", "\"\\", "\"x\"", "\"\n\"", "\"abcdefgh\"", "\"\xc3\xa9\""}) {
+    for (size_t at = 0; at <= 40; ++at) {
+      for (size_t tail : {0, 1, 15, 16, 17}) {
+        std::string text = std::string(at, 'k') + special + std::string(tail, 'z');
+        Payload p = SamplePayload(text, text);
+        ExpectSameAsDecode(EncodePayloadJson(p));
+        if (HasFailure()) return;
+      }
     }
   }
 }

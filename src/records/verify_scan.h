@@ -1,6 +1,7 @@
 // The verifier's connections to DIR/records.db: read-only (query_only),
-// through the read-ahead VFS (verify_vfs.h) when it registered, and opened
-// together so that all of them read one state of the store.
+// through the read-ahead VFS (verify_vfs.h) when it registered, with a small
+// page cache (the scans read each page once), and opened together so that
+// all of them read one state of the store.
 //
 // Thread-safety: each connection belongs to one thread at a time.
 #pragma once
