@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <set>
@@ -17,50 +18,76 @@
 namespace custos::records {
 namespace {
 
+// A fresh directory named after the running test, under `prefix`, and the
+// connection a writer under test owns: w.db with table t (k TEXT PRIMARY
+// KEY, n INTEGER).
+void OpenTestDb(const std::string& prefix, std::filesystem::path& dir,
+                std::unique_ptr<Connection>& out) {
+  dir = std::filesystem::temp_directory_path() /
+        (prefix + std::to_string(::getpid()) + "-" +
+         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  ConnectionOptions o;
+  o.create = true;
+  auto conn = Connection::Open((dir / "w.db").string(), o);
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_TRUE((*conn)->Exec("CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER)", "create").ok());
+  out = std::move(conn).value();
+}
+
+// The seqs an entries listener (GroupCommitHooks::on_entries) received.
+class HeardSeqs {
+ public:
+  std::function<void(std::span<const CommittedEntry>)> Listener() {
+    return [this](std::span<const CommittedEntry> entries) {
+      std::lock_guard lock(mu_);
+      for (const CommittedEntry& e : entries) seqs_.insert(e.seq);
+    };
+  }
+  std::set<uint64_t> Get() {
+    std::lock_guard lock(mu_);
+    return seqs_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<uint64_t> seqs_;
+};
+
+// Inserts key k, then fails when `fail_after_insert` says so.
+Mutation Insert(std::string k, bool fail_after_insert = false) {
+  return [k, fail_after_insert](WriteTxn& txn) -> Status {
+    auto st = txn.conn.Prepare("INSERT INTO t(k, n) VALUES (?, 1)");
+    if (!st.ok()) return st.status();
+    st->BindText(1, k);
+    if (Status s = st->Run("insert"); !s.ok()) return s;
+    txn.entries.push_back(CommittedEntry{txn.next_seq, {}, {}});
+    ++txn.next_seq;  // as if a journal entry was appended
+    if (fail_after_insert) return Status::InvalidArgument("refused " + k);
+    return Status::OK();
+  };
+}
+
 // Parameter: whether the notifier syncs the WAL (deferred sync) or COMMIT does.
 class WriterTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("custos-writer-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    ConnectionOptions o;
-    o.create = true;
-    auto conn = Connection::Open((dir_ / "w.db").string(), o);
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-    ASSERT_TRUE((*conn)->Exec("CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER)", "create").ok());
+    std::unique_ptr<Connection> conn;
+    OpenTestDb("custos-writer-test-", dir_, conn);
+    if (HasFatalFailure()) return;
     GroupCommitHooks hooks;
     hooks.on_commit = [this](const WriteTxn&) { ++commits_; };
-    hooks.on_entries = [this](std::span<const CommittedEntry> entries) {
-      std::lock_guard lock(heard_mu_);
-      for (const CommittedEntry& e : entries) heard_.insert(e.seq);
-    };
+    hooks.on_entries = heard_.Listener();
     const std::string wal = GetParam() ? (dir_ / "w.db-wal").string() : std::string();
     if (GetParam()) {
       ASSERT_TRUE(std::filesystem::exists(wal));
     }
-    writer_ = std::make_unique<GroupCommitWriter>(std::move(conn).value(), 1, 1000, hooks, wal);
+    writer_ = std::make_unique<GroupCommitWriter>(std::move(conn), 1, 1000, hooks, wal);
   }
   void TearDown() override {
     writer_.reset();
     std::filesystem::remove_all(dir_);
-  }
-
- public:
-  // Inserts key k, then fails when `fail` says so (after its insert).
-  static Mutation Insert(std::string k, bool fail_after_insert = false) {
-    return [k, fail_after_insert](WriteTxn& txn) -> Status {
-      auto st = txn.conn.Prepare("INSERT INTO t(k, n) VALUES (?, 1)");
-      if (!st.ok()) return st.status();
-      st->BindText(1, k);
-      if (Status s = st->Run("insert"); !s.ok()) return s;
-      txn.entries.push_back(CommittedEntry{txn.next_seq, {}, {}});
-      ++txn.next_seq;  // as if a journal entry was appended
-      if (fail_after_insert) return Status::InvalidArgument("refused " + k);
-      return Status::OK();
-    };
   }
 
  protected:
@@ -102,16 +129,12 @@ class WriterTest : public ::testing::TestWithParam<bool> {
     return release;
   }
 
-  bool Heard(uint64_t seq) {
-    std::lock_guard lock(heard_mu_);
-    return heard_.count(seq) == 1;
-  }
+  bool Heard(uint64_t seq) { return heard_.Get().count(seq) == 1; }
 
   std::filesystem::path dir_;
   std::unique_ptr<GroupCommitWriter> writer_;
   std::atomic<int> commits_{0};
-  std::mutex heard_mu_;
-  std::set<uint64_t> heard_;  // seqs the entries listener received
+  HeardSeqs heard_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Sync, WriterTest, ::testing::Values(false, true),
@@ -220,21 +243,11 @@ TEST_P(WriterTest, WritingFromTheWriterThreadIsRefusedThroughTheCompletion) {
 class SyncFailureTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("custos-writer-sync-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    ConnectionOptions o;
-    o.create = true;
-    auto conn = Connection::Open((dir_ / "w.db").string(), o);
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-    ASSERT_TRUE((*conn)->Exec("CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER)", "create").ok());
+    std::unique_ptr<Connection> conn;
+    OpenTestDb("custos-writer-sync-test-", dir_, conn);
+    if (HasFatalFailure()) return;
     GroupCommitHooks hooks;
-    hooks.on_entries = [this](std::span<const CommittedEntry> entries) {
-      std::lock_guard lock(mu_);
-      for (const CommittedEntry& e : entries) heard_.insert(e.seq);
-    };
+    hooks.on_entries = heard_.Listener();
     hooks.sync_wal = [this](int fd) -> int {
       ++syncs_;
       if (entered_sync_) {
@@ -248,22 +261,18 @@ class SyncFailureTest : public ::testing::Test {
       }
       return ::fdatasync(fd);
     };
-    writer_ = std::make_unique<GroupCommitWriter>(std::move(conn).value(), 1, 1000, hooks,
+    writer_ = std::make_unique<GroupCommitWriter>(std::move(conn), 1, 1000, hooks,
                                                   (dir_ / "w.db-wal").string());
   }
   void TearDown() override {
     writer_.reset();
     std::filesystem::remove_all(dir_);
   }
-  std::set<uint64_t> Heard() {
-    std::lock_guard lock(mu_);
-    return heard_;
-  }
+  std::set<uint64_t> Heard() { return heard_.Get(); }
 
   std::filesystem::path dir_;
   std::unique_ptr<GroupCommitWriter> writer_;
-  std::mutex mu_;
-  std::set<uint64_t> heard_;
+  HeardSeqs heard_;
   std::atomic<int> syncs_{0};
   std::atomic<bool> fail_next_{false};
   std::promise<void>* entered_sync_ = nullptr;  // set before the sync it watches
@@ -271,12 +280,12 @@ class SyncFailureTest : public ::testing::Test {
 };
 
 TEST_F(SyncFailureTest, FailedSyncReachesItsCallerAndLaterWritesAreRefused) {
-  ASSERT_TRUE(writer_->Submit(WriterTest::Insert("a")).ok());
+  ASSERT_TRUE(writer_->Submit(Insert("a")).ok());
   EXPECT_EQ(Heard(), (std::set<uint64_t>{1}));
   const int synced = syncs_.load();
 
   fail_next_ = true;
-  Status lost = writer_->Submit(WriterTest::Insert("b"));
+  Status lost = writer_->Submit(Insert("b"));
   EXPECT_EQ(lost.code(), Code::kIOError);
   EXPECT_NE(lost.message().find("durable"), std::string::npos) << lost.ToString();
   EXPECT_EQ(syncs_.load(), synced + 1);
@@ -296,7 +305,7 @@ TEST_F(SyncFailureTest, FailedSyncReachesItsCallerAndLaterWritesAreRefused) {
 }
 
 TEST_F(SyncFailureTest, GroupsCommittedDuringAFailingSyncAreNotAcknowledged) {
-  ASSERT_TRUE(writer_->Submit(WriterTest::Insert("a")).ok());
+  ASSERT_TRUE(writer_->Submit(Insert("a")).ok());
   std::promise<void> entered;
   std::promise<void> release;
   entered_sync_ = &entered;
@@ -304,13 +313,13 @@ TEST_F(SyncFailureTest, GroupsCommittedDuringAFailingSyncAreNotAcknowledged) {
   fail_next_ = true;
 
   std::promise<Status> first;
-  writer_->SubmitAsync(WriterTest::Insert("b"), [&first](Status st) { first.set_value(st); });
+  writer_->SubmitAsync(Insert("b"), [&first](Status st) { first.set_value(st); });
   entered.get_future().wait();  // the notifier is inside the failing sync
   // Meanwhile the writer commits another group; it must not be acknowledged
   // by a later sync that succeeds.
   const uint64_t commits = writer_->commits();
   std::promise<Status> second;
-  writer_->SubmitAsync(WriterTest::Insert("c"), [&second](Status st) { second.set_value(st); });
+  writer_->SubmitAsync(Insert("c"), [&second](Status st) { second.set_value(st); });
   while (writer_->commits() == commits) std::this_thread::yield();
   release.set_value();
 
