@@ -4,30 +4,12 @@
 
 #include "base/random.h"
 #include "crypto/hash.h"
+#include "records/leaf_test_util.h"
 
 namespace custos::records {
 namespace {
 
-Leaf SampleLeaf() {
-  Leaf l;
-  l.seq = 42;
-  l.time_micros = 1767225600123456ull;
-  l.event = EventType::kUpdate;
-  l.entity = "assessment";
-  l.record_id = "01JDXR5Q6Z3KQ8W1V2B3N4M5P6";
-  l.record_version = 3;
-  l.actor_role = "registrar";
-  for (size_t i = 0; i < 16; ++i) {
-    l.actor[i] = static_cast<uint8_t>(i);
-    l.subject[i] = static_cast<uint8_t>(0xf0 + i);
-  }
-  for (size_t i = 0; i < 32; ++i) {
-    l.commitment[i] = static_cast<uint8_t>(0x40 + i);
-    l.prev_leaf_hash[i] = static_cast<uint8_t>(0x80 + i);
-  }
-  l.prev_seq = 17;
-  return l;
-}
+using testing_util::SampleLeaf;
 
 TEST(LeafTest, RoundTripAndLayout) {
   Leaf l = SampleLeaf();
