@@ -27,6 +27,15 @@ std::string_view Column(sqlite3_stmt* st, int col) {
   return {static_cast<const char*>(p), static_cast<size_t>(sqlite3_value_bytes(v))};
 }
 
+// Steps `st` to its next row: true on a row; false when the rows are done
+// or SQLite failed (then `status` names `what`).
+bool NextRow(sqlite3_stmt* st, sqlite3* db, const char* what, Status& status) {
+  const int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) status = SqliteStatus(rc, db, what);
+  return false;
+}
+
 }  // namespace
 
 uint64_t JournalItems(uint64_t last_seq) {
@@ -199,13 +208,7 @@ Status Lane::ReadItem(uint64_t k, uint64_t last_seq, int64_t max_rowid, bool has
   journal_.BindInt(1, static_cast<int64_t>(std::min<uint64_t>(FirstSeq(k), kMaxRowid)));
   journal_.BindInt(2, static_cast<int64_t>(std::min<uint64_t>(LastSeq(k, last_seq), kMaxRowid)));
   Status status;
-  while (true) {
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) {
-      status = SqliteStatus(rc, conn_.handle(), "read journal");
-      break;
-    }
+  while (NextRow(st, conn_.handle(), "read journal", status)) {
     const uint64_t seq = static_cast<uint64_t>(sqlite3_column_int64(st, 0));
     const std::string_view stored = Column(st, 1);
     if (stored.size() != 32) {
@@ -229,22 +232,20 @@ Status Lane::ReadItem(uint64_t k, uint64_t last_seq, int64_t max_rowid, bool has
   const RowidRange rowids = ItemRowids(k, last_seq, max_rowid);
   rows_.BindInt(1, rowids.first);
   rows_.BindInt(2, rowids.last);
-  while (true) {
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) {
-      status = SqliteStatus(rc, conn_.handle(), "read records");
-      break;
-    }
+  while (NextRow(st, conn_.handle(), "read records", status)) {
     RowFacts row;
     row.key = keys_.Of(Column(st, 0), Column(st, 1));
-    row.version = static_cast<uint64_t>(sqlite3_column_int64(st, 2));
-    row.subject = Find(Column(st, 3)).pseudonym;
-    row.data = keys_.Image(Column(st, 4));
+    ReadRowRest(st, row);
     out.rows.Add(keys_, row);
   }
   sqlite3_reset(st);
   return status;
+}
+
+void Lane::ReadRowRest(sqlite3_stmt* st, RowFacts& row) {
+  row.version = static_cast<uint64_t>(sqlite3_column_int64(st, 2));
+  row.subject = Find(Column(st, 3)).pseudonym;
+  row.data = keys_.Image(Column(st, 4));
 }
 
 Status Lane::CheckRows(RowidRange rowids, const JournalChecker& checker, RowFailure& out) {
@@ -266,21 +267,13 @@ Status Lane::CheckRows(RowidRange rowids, const JournalChecker& checker, RowFail
   };
   Status status;
   size_t n = 0;
-  while (true) {
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) {
-      status = SqliteStatus(rc, conn_.handle(), "read records");
-      break;
-    }
+  while (NextRow(st, conn_.handle(), "read records", status)) {
     PendingRow& p = pending_[n++ % kRowsInFlight];
     p.entity = Column(st, 0);
     p.id = Column(st, 1);
     p.facts.key = keys_.Of(p.entity, p.id);
     checker.Prefetch(p.facts.key);
-    p.facts.version = static_cast<uint64_t>(sqlite3_column_int64(st, 2));
-    p.facts.subject = Find(Column(st, 3)).pseudonym;
-    p.facts.data = keys_.Image(Column(st, 4));
+    ReadRowRest(st, p.facts);
     if (n >= kRowsInFlight) judge(pending_[n % kRowsInFlight]);  // the oldest
   }
   for (size_t i = n >= kRowsInFlight ? n - kRowsInFlight + 1 : 0; i < n; ++i) {

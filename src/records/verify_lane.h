@@ -104,6 +104,8 @@ class Lane {
   Subject& Find(std::string_view subject_id);
   const SubjectHmac* KeyOf(Subject& s, std::string_view subject_id, Status& status);
   void CheckEntry(sqlite3_stmt* st, uint64_t seq, const Hash256& hash, EntryFacts& f);
+  // Fills `row` but its key from the current row of rows_'s statement.
+  void ReadRowRest(sqlite3_stmt* st, RowFacts& row);
 
   ScanConnection& conn_;
   const Keystore& keystore_;
