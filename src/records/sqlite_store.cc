@@ -104,6 +104,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& data_d
     }
     if (listener) listener(entries);
   };
+  hooks.sync_wal = options.sync_wal;
   store->checkpointer_ = std::move(checkpointer);
   store->writer_ = std::make_unique<GroupCommitWriter>(std::move(conn), next_seq, options.max_group,
                                                        std::move(hooks), db_path + "-wal");
@@ -136,7 +137,7 @@ void SqliteStore::SetCommitListener(CommitListener listener) {
 uint64_t SqliteStore::LastSeq() { return writer_->last_seq(); }
 
 StoreStats SqliteStore::Stats() {
-  return StoreStats{writer_->writes(), writer_->commits(), writer_->last_seq()};
+  return StoreStats{writer_->writes(), writer_->commits(), writer_->last_seq(), writer_->refusal()};
 }
 
 Status SqliteStore::Write(Mutation m) { return writer_->Submit(std::move(m)); }

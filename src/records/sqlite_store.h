@@ -11,6 +11,7 @@
 // Readers use a pool of separate connections and never block the writer.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,9 @@ struct SqliteStoreOptions {
   size_t max_group = 1024;  // mutations per group commit at most
   size_t reader_connections = 4;
   int busy_timeout_ms = 10000;
+  // Fault injection: replaces the fdatasync of the write-ahead log
+  // (GroupCommitHooks::sync_wal). Empty in production.
+  std::function<int(int fd)> sync_wal;
 };
 
 // Opens (creating when absent) the store in `data_dir`, applying pending

@@ -145,6 +145,11 @@ void GroupCommitWriter::SubmitAsync(Mutation m, Completion done) {
   cv_.notify_one();
 }
 
+Status GroupCommitWriter::refusal() const {
+  std::lock_guard lock(mu_);
+  return broken_;
+}
+
 uint64_t GroupCommitWriter::last_seq() const {
   std::lock_guard lock(mu_);
   return next_seq_ - 1;

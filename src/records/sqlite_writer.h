@@ -103,6 +103,9 @@ class GroupCommitWriter {
   uint64_t last_seq() const;
   uint64_t commits() const;
   uint64_t writes() const;
+  // OK while writes are taken; after a failed WAL sync, the IOError every
+  // write is refused with from then on.
+  Status refusal() const;
 
  private:
   struct Op {

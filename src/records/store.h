@@ -119,6 +119,9 @@ struct StoreStats {
   uint64_t writes = 0;   // write operations acknowledged
   uint64_t commits = 0;  // database transactions committed (group commits)
   uint64_t last_seq = 0;
+  // OK while the store takes writes; otherwise why it refuses every write
+  // until restarted (a failed sync of its write-ahead log).
+  Status writes_refused;
 };
 
 using CommitListener = std::function<void(std::span<const CommittedEntry>)>;

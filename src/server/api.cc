@@ -51,14 +51,21 @@ ApiResponse StatusResponse(const Status& st) {
   switch (st.code()) {
     case Code::kInvalidArgument:
       return ErrorResponse(422, "invalid", msg, FieldFromMessage(msg), LineFromMessage(msg));
-    case Code::kNotFound: return ErrorResponse(404, "not_found", msg);
-    case Code::kAlreadyExists: return ErrorResponse(409, "version_conflict", msg);
-    case Code::kPermissionDenied: return ErrorResponse(403, "forbidden", msg);
-    case Code::kNoSpace: return ErrorResponse(507, "no_space", msg);
+    case Code::kNotFound:
+      return ErrorResponse(404, "not_found", msg);
+    case Code::kAlreadyExists:
+      return ErrorResponse(409, "version_conflict", msg);
+    case Code::kPermissionDenied:
+      return ErrorResponse(403, "forbidden", msg);
+    case Code::kNoSpace:
+      return ErrorResponse(507, "no_space", msg);
     case Code::kRetryable:
-    case Code::kLocked: return ErrorResponse(503, "unavailable", msg);
-    case Code::kUnsupported: return ErrorResponse(501, "unsupported", msg);
-    default: break;
+    case Code::kLocked:
+      return ErrorResponse(503, "unavailable", msg);
+    case Code::kUnsupported:
+      return ErrorResponse(501, "unsupported", msg);
+    default:
+      break;
   }
   LogError("request failed", {{"code", CodeName(st.code())}});
   return ErrorResponse(500, "internal", st.ToString());
@@ -143,10 +150,18 @@ Status Api::LogRead(const ApiRequest& req, std::string_view subject, std::string
 }
 
 ApiResponse Api::Health() {
-  nlohmann::json j = {{"status", "ok"},
-                      {"last_seq", store_.LastSeq()},
+  // A store that refuses writes (its write-ahead log could not be synced)
+  // answers reads but loses every write until restarted: a monitor must see
+  // that, so health turns 503 with the reason (an errno text, never data).
+  const records::StoreStats s = store_.Stats();
+  const bool writable = s.writes_refused.ok();
+  nlohmann::json j = {{"status", writable ? "ok" : "failing"},
+                      {"writes", writable ? "accepted" : "refused"},
+                      {"last_seq", s.last_seq},
                       {"tree_size", audit_ != nullptr ? audit_->Size() : 0}};
+  if (!writable) j["problem"] = s.writes_refused.message();
   ApiResponse r;
+  r.status = writable ? 200 : 503;
   r.body = j.dump();
   return r;
 }
@@ -163,6 +178,11 @@ std::string Api::StoreMetricsText() {
   out += "# HELP custos_store_last_seq Sequence number of the newest journal entry.\n";
   out += "# TYPE custos_store_last_seq gauge\n";
   out += "custos_store_last_seq " + std::to_string(s.last_seq) + "\n";
+  out +=
+      "# HELP custos_store_writable 1 while the records store takes writes; 0 after a failed"
+      " sync of its write-ahead log (restart it).\n";
+  out += "# TYPE custos_store_writable gauge\n";
+  out += std::string("custos_store_writable ") + (s.writes_refused.ok() ? "1" : "0") + "\n";
   if (audit_ != nullptr) {
     out += "# HELP custos_audit_tree_size Leaves in the audit Merkle tree.\n";
     out += "# TYPE custos_audit_tree_size gauge\n";
@@ -175,26 +195,46 @@ ApiResponse Api::Handle(const ApiRequest& req) {
   if (req.route == nullptr) return ErrorResponse(404, "not_found", "no such route");
   try {
     switch (req.route->kind) {
-      case RouteKind::kRecordCreate: return Create(req);
-      case RouteKind::kRecordList: return List(req);
-      case RouteKind::kRecordGet: return Get(req);
-      case RouteKind::kRecordReplace: return Update(req, records::UpdateMode::kReplace);
-      case RouteKind::kRecordPatch: return Update(req, records::UpdateMode::kPatch);
-      case RouteKind::kRecordDelete: return Delete(req);
-      case RouteKind::kRecordImport: return Import(req);
-      case RouteKind::kRecordHistory: return History(req);
-      case RouteKind::kDocumentUpload: return DocumentUpload(req);
-      case RouteKind::kDocumentGet: return DocumentGet(req);
-      case RouteKind::kAuditCheckpoint: return AuditCheckpoint(req, false);
-      case RouteKind::kAuditSign: return AuditCheckpoint(req, true);
-      case RouteKind::kAuditKey: return AuditKey(req);
-      case RouteKind::kAuditEntry: return AuditEntry(req);
-      case RouteKind::kAuditInclusion: return AuditInclusion(req);
-      case RouteKind::kAuditConsistency: return AuditConsistency(req);
-      case RouteKind::kHealth: return Health();
-      case RouteKind::kTokensList: return TokensList();
-      case RouteKind::kTokensCreate: return TokensCreate(req);
-      case RouteKind::kTokensRevoke: return TokensRevoke(req);
+      case RouteKind::kRecordCreate:
+        return Create(req);
+      case RouteKind::kRecordList:
+        return List(req);
+      case RouteKind::kRecordGet:
+        return Get(req);
+      case RouteKind::kRecordReplace:
+        return Update(req, records::UpdateMode::kReplace);
+      case RouteKind::kRecordPatch:
+        return Update(req, records::UpdateMode::kPatch);
+      case RouteKind::kRecordDelete:
+        return Delete(req);
+      case RouteKind::kRecordImport:
+        return Import(req);
+      case RouteKind::kRecordHistory:
+        return History(req);
+      case RouteKind::kDocumentUpload:
+        return DocumentUpload(req);
+      case RouteKind::kDocumentGet:
+        return DocumentGet(req);
+      case RouteKind::kAuditCheckpoint:
+        return AuditCheckpoint(req, false);
+      case RouteKind::kAuditSign:
+        return AuditCheckpoint(req, true);
+      case RouteKind::kAuditKey:
+        return AuditKey(req);
+      case RouteKind::kAuditEntry:
+        return AuditEntry(req);
+      case RouteKind::kAuditInclusion:
+        return AuditInclusion(req);
+      case RouteKind::kAuditConsistency:
+        return AuditConsistency(req);
+      case RouteKind::kHealth:
+        return Health();
+      case RouteKind::kTokensList:
+        return TokensList();
+      case RouteKind::kTokensCreate:
+        return TokensCreate(req);
+      case RouteKind::kTokensRevoke:
+        return TokensRevoke(req);
       case RouteKind::kRoles: {
         ApiResponse r;
         r.body = RoleMatrixJson().dump();

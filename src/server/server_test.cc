@@ -1,8 +1,13 @@
 // Unit tests of the server's tables and rules: routing, the role matrix,
 // OpenAPI coverage, tokens and the own-record rules.
+#include "server/server.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -11,10 +16,10 @@
 #include "records/model/examples.h"
 #include "records/sqlite_store.h"
 #include "server/access.h"
+#include "server/api.h"
 #include "server/auth.h"
 #include "server/openapi.h"
 #include "server/routes.h"
-#include "server/server.h"
 
 namespace custos::server {
 namespace {
@@ -82,8 +87,8 @@ TEST(Routes, EveryRouteIsReachableAndUnique) {
   }
   // Every entity has its eight routes.
   for (const records::EntitySchema& e : records::AllEntities()) {
-    for (const char* op : {"create", "list", "get", "replace", "patch", "delete", "import",
-                           "history"}) {
+    for (const char* op :
+         {"create", "list", "get", "replace", "patch", "delete", "import", "history"}) {
       EXPECT_NE(FindRoute(std::string(e.plural) + "." + op), nullptr) << e.plural << op;
     }
   }
@@ -225,6 +230,59 @@ TEST(Auth, StoreCreatesAuthenticatesRevokesAndPersists) {
   }
 }
 
+// A store whose write-ahead log could not be synced refuses every write
+// until restarted: /health must turn 503 and /metrics must say so, while a
+// healthy store answers 200.
+TEST(Health, TurnsFailingWhenTheStoreRefusesWrites) {
+  TempDir dir;
+  std::atomic<bool> fail_sync{false};
+  records::SqliteStoreOptions o;
+  o.sync_wal = [&fail_sync](int fd) -> int {
+    if (fail_sync) {
+      errno = EIO;
+      return -1;
+    }
+    return ::fdatasync(fd);
+  };
+  auto store = records::OpenSqliteStore(dir.path(), o);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto tokens = TokenStore::Open(dir.path());
+  ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
+  Api api(**store, nullptr, **tokens);
+  ApiRequest health;
+  health.route = MatchRoute("GET", "/health").route;
+  ASSERT_NE(health.route, nullptr);
+  const records::Actor actor{"tok1", "registrar"};
+
+  ASSERT_TRUE((*store)->Create(actor, "employer", {{"name", "Before"}}).ok());
+  ApiResponse ok = api.Handle(health);
+  EXPECT_EQ(ok.status, 200);
+  auto j = nlohmann::json::parse(ok.body);
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["writes"], "accepted");
+  EXPECT_EQ(j["last_seq"], 1);
+  EXPECT_FALSE(j.contains("problem"));
+  EXPECT_NE(api.StoreMetricsText().find("custos_store_writable 1\n"), std::string::npos);
+
+  fail_sync = true;
+  auto lost = (*store)->Create(actor, "employer", {{"name", "Lost"}});
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.status().code(), Code::kIOError);
+  fail_sync = false;  // the store stays refusing: a later sync cannot vouch for the lost frames
+  EXPECT_EQ((*store)->Create(actor, "employer", {{"name", "After"}}).status().code(),
+            Code::kIOError);
+
+  ApiResponse failing = api.Handle(health);
+  EXPECT_EQ(failing.status, 503);
+  j = nlohmann::json::parse(failing.body);
+  EXPECT_EQ(j["status"], "failing");
+  EXPECT_EQ(j["writes"], "refused");
+  ASSERT_TRUE(j["problem"].is_string());
+  EXPECT_NE(j["problem"].get<std::string>().find("restart"), std::string::npos) << failing.body;
+  EXPECT_EQ(failing.body.find("Lost"), std::string::npos);
+  EXPECT_NE(api.StoreMetricsText().find("custos_store_writable 0\n"), std::string::npos);
+}
+
 TEST(Listen, ParsesAndClassifiesLoopback) {
   auto a = ParseListenAddress("127.0.0.1:8080");
   ASSERT_TRUE(a.ok());
@@ -315,7 +373,7 @@ TEST_F(OwnerCheckTest, AssessorSeesAndWritesOnlyWhatTheyAssess) {
   EXPECT_TRUE(*own.MayWrite(as, nullptr, &mine));
   EXPECT_TRUE(*own.MayWrite(as, &mine, &mine));
   EXPECT_TRUE(*own.MayWrite(as, &mine, nullptr));
-  EXPECT_FALSE(*own.MayWrite(as, &mine, &other));      // handing it to someone else
+  EXPECT_FALSE(*own.MayWrite(as, &mine, &other));        // handing it to someone else
   EXPECT_FALSE(*own.MayWrite(as, nullptr, &elsewhere));  // not their enrollment
   EXPECT_FALSE(*own.MayWrite(*records::FindEntity("certification"), nullptr, &mine));
 
