@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Side-by-side `audit verify` timing of two audit_bench binaries on one data
+# directory, alternated A-B-B-A so that a noisy machine's drift falls on both.
+#   bench/verify_ab.sh ROUNDS BIN_A BIN_B DIR
+# DIR is made once with `audit_bench --dir DIR --entries 1000000`. Prints each
+# run (wall and CPU seconds), then the medians, B/A ratios and B's entries/s.
+set -euo pipefail
+if [ $# -ne 4 ]; then
+  echo "usage: $0 ROUNDS BIN_A BIN_B DIR" >&2
+  exit 2
+fi
+rounds=$1 a=$2 b=$3 dir=$4
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+run() {
+  "$2" --dir "$dir" --verify-only | tail -1 | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+if not d["ok"]:
+    sys.exit("verify failed")
+print(sys.argv[1], d["verify_seconds"], d["verify_cpu_seconds"], d["entries"])' "$1" | tee -a "$out"
+}
+for _ in $(seq "$rounds"); do
+  run A "$a"; run B "$b"; run B "$b"; run A "$a"
+done
+python3 - "$out" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+def med(tag, col):
+    return statistics.median(float(r[col]) for r in rows if r[0] == tag)
+wa, wb, ca, cb = med("A", 1), med("B", 1), med("A", 2), med("B", 2)
+entries = int(rows[0][3])
+print(f"median wall A {wa:.2f} s, B {wb:.2f} s (B/A {wb / wa:.3f}); "
+      f"CPU A {ca:.2f} s, B {cb:.2f} s (B/A {cb / ca:.3f}); "
+      f"B {entries / wb:,.0f} entries/s")
+PY
