@@ -10,6 +10,7 @@
 #include "audit/checkpoint_log.h"
 #include "audit/signing.h"
 #include "base/fs.h"
+#include "base/log.h"
 #include "base/thread_name.h"
 #include "journal/merkle.h"
 #include "journal/tlog_proof.h"
@@ -21,8 +22,12 @@ namespace {
 class AuditLogImpl final : public AuditLog {
  public:
   AuditLogImpl(records::RecordsStore& store, LogSigner signer, std::unique_ptr<CheckpointLog> log,
-               std::chrono::milliseconds interval)
-      : store_(store), signer_(std::move(signer)), log_(std::move(log)), interval_(interval) {}
+               const AuditLogOptions& options)
+      : store_(store),
+        signer_(std::move(signer)),
+        log_(std::move(log)),
+        interval_(options.checkpoint_interval),
+        before_store_(options.before_checkpoint_store) {}
 
   ~AuditLogImpl() override {
     store_.SetCommitListener(nullptr);
@@ -87,12 +92,38 @@ class AuditLogImpl final : public AuditLog {
     std::lock_guard<std::mutex> lock(cp_mu_);
     uint64_t size = tree_.Size();
     if (have_latest_ && latest_.size == size) return latest_;
-    ASSIGN_OR_RETURN(Hash256 root, tree_.Root(size));
-    ASSIGN_OR_RETURN(std::string note, signer_.Sign(size, root));
-    RETURN_IF_ERROR(log_->Append(note));
-    latest_ = Checkpoint{size, root, std::move(note)};
+    Result<Checkpoint> cp = SignLocked(size);
+    if (!cp.ok()) {
+      if (sign_error_.ok()) {
+        // Once per failing streak: the error names the file and the errno,
+        // never an entry's content.
+        LogError("audit checkpoint not stored; retrying every interval",
+                 {{"tree_size", std::to_string(size)}, {"error", cp.status().ToString()}});
+      }
+      sign_error_ = cp.status();
+      return cp.status();
+    }
+    if (!sign_error_.ok()) {
+      LogInfo("audit checkpoint stored again", {{"tree_size", std::to_string(size)}});
+      sign_error_ = Status::OK();
+    }
+    latest_ = std::move(*cp);
     have_latest_ = true;
     return latest_;
+  }
+
+  Status Problem() const override {
+    {
+      std::lock_guard<std::mutex> lock(append_mu_);
+      if (!failed_.ok()) return failed_;
+    }
+    std::lock_guard<std::mutex> lock(cp_mu_);
+    return sign_error_;
+  }
+
+  uint64_t CheckpointSize() const override {
+    std::lock_guard<std::mutex> lock(cp_mu_);
+    return have_latest_ ? latest_.size : 0;
   }
 
   Result<InclusionProof> Inclusion(uint64_t seq, uint64_t tree_size) const override {
@@ -173,9 +204,14 @@ class AuditLogImpl final : public AuditLog {
       // Committed while Start was loading: fetch what lies between.
       Status st = CatchUpLocked(entries.front().seq - 1);
       if (!st.ok()) {
+        if (failed_.ok()) {
+          LogError("audit log missed journal entries; checkpoints stop until it catches up",
+                   {{"tree_size", std::to_string(tree_.Size())}, {"error", st.ToString()}});
+        }
         failed_ = st;
         return;
       }
+      failed_ = Status::OK();  // the tree holds every entry again
       size = tree_.Size();
     }
     std::vector<Hash256> hashes;
@@ -188,6 +224,15 @@ class AuditLogImpl final : public AuditLog {
     grown_.store(true, std::memory_order_release);
   }
 
+  // Signs and stores a checkpoint of the first `size` leaves (cp_mu_ held).
+  Result<Checkpoint> SignLocked(uint64_t size) {
+    ASSIGN_OR_RETURN(Hash256 root, tree_.Root(size));
+    ASSIGN_OR_RETURN(std::string note, signer_.Sign(size, root));
+    if (before_store_) RETURN_IF_ERROR(before_store_());
+    RETURN_IF_ERROR(log_->Append(note));
+    return Checkpoint{size, root, std::move(note)};
+  }
+
   void Run() {
     std::unique_lock<std::mutex> lock(thread_mu_);
     while (!stop_) {
@@ -195,7 +240,9 @@ class AuditLogImpl final : public AuditLog {
       if (stop_) break;
       if (!grown_.exchange(false, std::memory_order_acq_rel)) continue;
       lock.unlock();
-      (void)CheckpointNow();  // a failure is retried on the next tick
+      // A failure (a full disk) is retried on the next tick, even when no
+      // entry arrives meanwhile: the entries it left unsigned still count.
+      if (!CheckpointNow().ok()) grown_.store(true, std::memory_order_release);
       lock.lock();
     }
   }
@@ -204,14 +251,16 @@ class AuditLogImpl final : public AuditLog {
   LogSigner signer_;
   std::unique_ptr<CheckpointLog> log_;
   std::chrono::milliseconds interval_;
+  std::function<Status()> before_store_;
   journal::MerkleTree tree_;
 
-  std::mutex append_mu_;
+  mutable std::mutex append_mu_;
   Status failed_;
 
-  std::mutex cp_mu_;
+  mutable std::mutex cp_mu_;
   Checkpoint latest_;
   bool have_latest_ = false;
+  Status sign_error_;  // the last signing attempt's error (OK once one succeeds)
 
   std::atomic<bool> grown_{false};
   std::mutex thread_mu_;
@@ -228,8 +277,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(records::RecordsStore& store,
   std::vector<std::string> notes;
   ASSIGN_OR_RETURN(
       auto log, CheckpointLog::Open(JoinPath(options.data_dir, "audit/checkpoints.log"), &notes));
-  auto impl = std::make_unique<AuditLogImpl>(store, std::move(signer), std::move(log),
-                                             options.checkpoint_interval);
+  auto impl = std::make_unique<AuditLogImpl>(store, std::move(signer), std::move(log), options);
   RETURN_IF_ERROR(impl->Start(notes));
   return std::unique_ptr<AuditLog>(std::move(impl));
 }

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ struct AuditLogOptions {
   // no whitespace or '+'. Empty: "custos/<data dir id>".
   std::string origin;
   std::chrono::milliseconds checkpoint_interval{1000};
+  // Fault injection: called before each checkpoint is stored; an error is
+  // taken as the store's (a full disk). Empty in production.
+  std::function<Status()> before_checkpoint_store;
 };
 
 struct InclusionProof {
@@ -82,6 +86,15 @@ class AuditLog {
   virtual Result<ConsistencyProof> Consistency(uint64_t from_size, uint64_t to_size) const = 0;
   // A C2SP tlog-proof@v1 file for entry `seq` against a fresh checkpoint.
   virtual Result<std::string> TlogProof(uint64_t seq) = 0;
+
+  // What keeps the log from keeping its promise, for health reports: OK, or
+  // why entries are going unsigned. Either the tree missed journal entries
+  // (Corruption; it never signs again until reopened), or the last attempt
+  // to sign and store a checkpoint failed (its error, for example a full
+  // disk: the signer retries every interval until one succeeds).
+  virtual Status Problem() const = 0;
+  // The size of the newest stored checkpoint (0: none yet).
+  virtual uint64_t CheckpointSize() const = 0;
 };
 
 // Reads DIR/audit/checkpoints.log: every stored checkpoint in order.

@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "audit/checkpoint_log.h"
@@ -40,11 +42,13 @@ class AuditLogTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
   }
-  void OpenLog(std::chrono::milliseconds interval = std::chrono::milliseconds(1000)) {
+  void OpenLog(std::chrono::milliseconds interval = std::chrono::milliseconds(1000),
+               std::function<Status()> before_store = nullptr) {
     AuditLogOptions o;
     o.data_dir = dir_;
     o.origin = "custos.test/audit";
     o.checkpoint_interval = interval;
+    o.before_checkpoint_store = std::move(before_store);
     auto l = AuditLog::Open(*store_, o);
     ASSERT_TRUE(l.ok()) << l.status().ToString();
     log_ = std::move(*l);
@@ -125,6 +129,50 @@ TEST_F(AuditLogTest, SignsAtLeastEverySecondWhileEntriesArrive) {
   auto again = log_->CheckpointNow();
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(ReadCheckpointLog(dir_)->size(), notes->size());
+}
+
+// A checkpoint that cannot be stored (a full disk) is reported by Problem
+// and retried every interval even when no new entry arrives; the next one
+// stored covers every entry and clears the problem.
+TEST_F(AuditLogTest, ReportsAndRetriesACheckpointItCannotStore) {
+  std::atomic<bool> disk_full{false};
+  std::atomic<int> attempts{0};
+  OpenLog(std::chrono::milliseconds(50), [&]() -> Status {
+    ++attempts;
+    if (disk_full) return Status::IOError("writing checkpoints.log: No space left on device");
+    return Status::OK();
+  });
+  auto wait_until = [](const std::function<bool()>& done) {
+    for (int i = 0; i < 250 && !done(); i++) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return done();
+  };
+  AddEmployers(2);
+  ASSERT_TRUE(wait_until([&] { return log_->CheckpointSize() == 2; }));
+  EXPECT_TRUE(log_->Problem().ok());
+
+  disk_full = true;
+  AddEmployers(1);
+  // The signer fails, keeps the error, and keeps trying with no new entry.
+  ASSERT_TRUE(wait_until([&] { return !log_->Problem().ok(); }));
+  EXPECT_EQ(log_->Problem().code(), Code::kIOError);
+  EXPECT_NE(log_->Problem().message().find("No space left"), std::string::npos);
+  const int failed_attempts = attempts.load();
+  ASSERT_TRUE(wait_until([&] { return attempts.load() >= failed_attempts + 3; }))
+      << "the signer stopped retrying";
+  EXPECT_EQ(log_->CheckpointSize(), 2u);
+  EXPECT_EQ(log_->Size(), 3u);
+  EXPECT_FALSE(log_->CheckpointNow().ok());
+
+  disk_full = false;
+  ASSERT_TRUE(wait_until([&] { return log_->CheckpointSize() == 3; }));
+  EXPECT_TRUE(log_->Problem().ok());
+  auto notes = ReadCheckpointLog(dir_);
+  ASSERT_TRUE(notes.ok());
+  auto last = OpenCheckpointWithKey(notes->back(), log_->VerifierKey());
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->size, 3u);
 }
 
 TEST_F(AuditLogTest, SurvivesReopenAndKeepsItsKeyAndOrigin) {

@@ -150,18 +150,27 @@ Status Api::LogRead(const ApiRequest& req, std::string_view subject, std::string
 }
 
 ApiResponse Api::Health() {
-  // A store that refuses writes (its write-ahead log could not be synced)
-  // answers reads but loses every write until restarted: a monitor must see
-  // that, so health turns 503 with the reason (an errno text, never data).
+  // 503 whenever a promise is being broken, so that a monitor sees it while
+  // reads go on being served: the store refuses writes (its write-ahead log
+  // could not be synced; restart it), or entries go unsigned (the audit log
+  // missed entries, or cannot store a checkpoint, e.g. on a full disk; the
+  // signer retries every second). Problems are errno texts and sizes, never
+  // record data.
   const records::StoreStats s = store_.Stats();
   const bool writable = s.writes_refused.ok();
-  nlohmann::json j = {{"status", writable ? "ok" : "failing"},
+  const Status audit = audit_ != nullptr ? audit_->Problem() : Status::OK();
+  nlohmann::json problems = nlohmann::json::array();
+  if (!writable) problems.push_back("records store: " + s.writes_refused.message());
+  if (!audit.ok()) problems.push_back("audit log: " + audit.message());
+  nlohmann::json j = {{"status", problems.empty() ? "ok" : "failing"},
                       {"writes", writable ? "accepted" : "refused"},
+                      {"checkpoints", audit.ok() ? "ok" : "failing"},
                       {"last_seq", s.last_seq},
-                      {"tree_size", audit_ != nullptr ? audit_->Size() : 0}};
-  if (!writable) j["problem"] = s.writes_refused.message();
+                      {"tree_size", audit_ != nullptr ? audit_->Size() : 0},
+                      {"checkpoint_size", audit_ != nullptr ? audit_->CheckpointSize() : 0}};
+  if (!problems.empty()) j["problems"] = std::move(problems);
   ApiResponse r;
-  r.status = writable ? 200 : 503;
+  r.status = j["status"] == "ok" ? 200 : 503;
   r.body = j.dump();
   return r;
 }
@@ -187,6 +196,14 @@ std::string Api::StoreMetricsText() {
     out += "# HELP custos_audit_tree_size Leaves in the audit Merkle tree.\n";
     out += "# TYPE custos_audit_tree_size gauge\n";
     out += "custos_audit_tree_size " + std::to_string(audit_->Size()) + "\n";
+    out += "# HELP custos_audit_checkpoint_size Leaves covered by the newest stored checkpoint.\n";
+    out += "# TYPE custos_audit_checkpoint_size gauge\n";
+    out += "custos_audit_checkpoint_size " + std::to_string(audit_->CheckpointSize()) + "\n";
+    out +=
+        "# HELP custos_audit_signing 1 while checkpoints are signed and stored; 0 while entries go"
+        " unsigned (missed entries, or a checkpoint that cannot be stored).\n";
+    out += "# TYPE custos_audit_signing gauge\n";
+    out += std::string("custos_audit_signing ") + (audit_->Problem().ok() ? "1" : "0") + "\n";
   }
   return out;
 }

@@ -8,10 +8,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <thread>
 
+#include "audit/audit_log.h"
 #include "base/fs.h"
 #include "records/model/examples.h"
 #include "records/sqlite_store.h"
@@ -230,12 +233,14 @@ TEST(Auth, StoreCreatesAuthenticatesRevokesAndPersists) {
   }
 }
 
-// A store whose write-ahead log could not be synced refuses every write
-// until restarted: /health must turn 503 and /metrics must say so, while a
-// healthy store answers 200.
-TEST(Health, TurnsFailingWhenTheStoreRefusesWrites) {
+// /health turns 503 while a promise is broken and says which: entries going
+// unsigned (a checkpoint cannot be stored; it recovers by itself once it
+// can), then a store that refuses writes after a failed sync of its
+// write-ahead log (until restarted). /metrics says the same.
+TEST(Health, TurnsFailingWhileEntriesGoUnsignedOrWritesAreRefused) {
   TempDir dir;
   std::atomic<bool> fail_sync{false};
+  std::atomic<bool> disk_full{false};
   records::SqliteStoreOptions o;
   o.sync_wal = [&fail_sync](int fd) -> int {
     if (fail_sync) {
@@ -246,23 +251,67 @@ TEST(Health, TurnsFailingWhenTheStoreRefusesWrites) {
   };
   auto store = records::OpenSqliteStore(dir.path(), o);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
+  audit::AuditLogOptions ao;
+  ao.data_dir = dir.path();
+  ao.origin = "custos.test/health";
+  ao.checkpoint_interval = std::chrono::milliseconds(50);
+  ao.before_checkpoint_store = [&disk_full]() -> Status {
+    return disk_full ? Status::IOError("writing checkpoints.log: No space left on device")
+                     : Status::OK();
+  };
+  auto log = audit::AuditLog::Open(**store, ao);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
   auto tokens = TokenStore::Open(dir.path());
   ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
-  Api api(**store, nullptr, **tokens);
+  Api api(**store, log->get(), **tokens);
   ApiRequest health;
   health.route = MatchRoute("GET", "/health").route;
   ASSERT_NE(health.route, nullptr);
+  auto check = [&](int status) {
+    for (int i = 0; i < 250 && api.Handle(health).status != status; i++) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ApiResponse r = api.Handle(health);
+    EXPECT_EQ(r.status, status) << r.body;
+    return nlohmann::json::parse(r.body);
+  };
+  auto metric = [&](const std::string& line) {
+    return api.StoreMetricsText().find(line + "\n") != std::string::npos;
+  };
   const records::Actor actor{"tok1", "registrar"};
 
   ASSERT_TRUE((*store)->Create(actor, "employer", {{"name", "Before"}}).ok());
-  ApiResponse ok = api.Handle(health);
-  EXPECT_EQ(ok.status, 200);
-  auto j = nlohmann::json::parse(ok.body);
+  for (int i = 0; i < 250 && (*log)->CheckpointSize() != 1; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ((*log)->CheckpointSize(), 1u);
+  nlohmann::json j = check(200);
   EXPECT_EQ(j["status"], "ok");
   EXPECT_EQ(j["writes"], "accepted");
+  EXPECT_EQ(j["checkpoints"], "ok");
   EXPECT_EQ(j["last_seq"], 1);
-  EXPECT_FALSE(j.contains("problem"));
-  EXPECT_NE(api.StoreMetricsText().find("custos_store_writable 1\n"), std::string::npos);
+  EXPECT_FALSE(j.contains("problems"));
+  EXPECT_TRUE(metric("custos_store_writable 1"));
+  EXPECT_TRUE(metric("custos_audit_signing 1"));
+
+  disk_full = true;
+  ASSERT_TRUE((*store)->Create(actor, "employer", {{"name", "Unsigned"}}).ok());
+  j = check(503);
+  EXPECT_EQ(j["status"], "failing");
+  EXPECT_EQ(j["writes"], "accepted");
+  EXPECT_EQ(j["checkpoints"], "failing");
+  EXPECT_EQ(j["tree_size"], 2);
+  EXPECT_EQ(j["checkpoint_size"], 1);
+  ASSERT_EQ(j["problems"].size(), 1u);
+  EXPECT_NE(j["problems"][0].get<std::string>().find("audit log: "), std::string::npos);
+  EXPECT_NE(j["problems"][0].get<std::string>().find("No space left"), std::string::npos);
+  EXPECT_TRUE(metric("custos_audit_signing 0"));
+  EXPECT_TRUE(metric("custos_audit_checkpoint_size 1"));
+
+  disk_full = false;  // the signer retries by itself
+  j = check(200);
+  EXPECT_EQ(j["checkpoint_size"], 2);
+  EXPECT_TRUE(metric("custos_audit_signing 1"));
 
   fail_sync = true;
   auto lost = (*store)->Create(actor, "employer", {{"name", "Lost"}});
@@ -271,16 +320,20 @@ TEST(Health, TurnsFailingWhenTheStoreRefusesWrites) {
   fail_sync = false;  // the store stays refusing: a later sync cannot vouch for the lost frames
   EXPECT_EQ((*store)->Create(actor, "employer", {{"name", "After"}}).status().code(),
             Code::kIOError);
-
   ApiResponse failing = api.Handle(health);
   EXPECT_EQ(failing.status, 503);
   j = nlohmann::json::parse(failing.body);
   EXPECT_EQ(j["status"], "failing");
   EXPECT_EQ(j["writes"], "refused");
-  ASSERT_TRUE(j["problem"].is_string());
-  EXPECT_NE(j["problem"].get<std::string>().find("restart"), std::string::npos) << failing.body;
-  EXPECT_EQ(failing.body.find("Lost"), std::string::npos);
-  EXPECT_NE(api.StoreMetricsText().find("custos_store_writable 0\n"), std::string::npos);
+  EXPECT_EQ(j["checkpoints"], "ok");
+  ASSERT_EQ(j["problems"].size(), 1u);
+  EXPECT_NE(j["problems"][0].get<std::string>().find("records store: "), std::string::npos);
+  EXPECT_NE(j["problems"][0].get<std::string>().find("restart"), std::string::npos);
+  for (const char* name : {"Unsigned", "Lost", "After"}) {
+    EXPECT_EQ(failing.body.find(name), std::string::npos) << "no record data in health";
+  }
+  EXPECT_TRUE(metric("custos_store_writable 0"));
+  log->reset();
 }
 
 TEST(Listen, ParsesAndClassifiesLoopback) {
