@@ -1,9 +1,13 @@
-"""Fault injection against the real binary: a full disk under the vault."""
+"""Fault injection against the real binary: a full disk under the vault, and
+under a running server's data directory."""
+import errno
+import json
 import os
 import subprocess
 import unittest
 
-from custos_testlib import EXIT_OK, VaultTestCase, tree_manifest
+from custos_testlib import EXIT_OK, VaultTestCase, run, tree_manifest
+from test_server import Server
 
 
 class DiskFullTest(VaultTestCase):
@@ -54,6 +58,95 @@ class DiskFullTest(VaultTestCase):
         self.ok("backup", src)
         self.ok("check", "--read-data")
         self.assertEqual(len(self.ok("snapshots", "--json").json()), 2)
+
+
+class ServerDiskFullTest(VaultTestCase):
+    """`custos serve` with its data directory on a filesystem that fills up."""
+
+    def setUp(self):
+        super().setUp()
+        self.mnt = os.path.join(self.tmp, "small")
+        os.makedirs(self.mnt)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", self.mnt], check=True)
+        self.data = os.path.join(self.mnt, "data")
+        self.filler = os.path.join(self.mnt, "filler")
+        self.servers = []
+
+    def tearDown(self):
+        for srv in self.servers:
+            srv.stop()
+        subprocess.run(["umount", "-l", self.mnt], check=False)
+        super().tearDown()
+
+    def start(self, checkpoint_ms=200):
+        srv = Server(self.data, checkpoint_ms=checkpoint_ms)
+        self.servers.append(srv)
+        return srv
+
+    def fill_disk(self):
+        with open(self.filler, "wb", buffering=0) as f:
+            for size in (1 << 20, 4096, 1):
+                try:
+                    while True:
+                        f.write(b"\0" * size)
+                except OSError as e:
+                    self.assertEqual(e.errno, errno.ENOSPC)
+        self.assertEqual(os.statvfs(self.mnt).f_bavail, 0)
+
+    def health(self, srv):
+        status, doc = srv.json("GET", "/health", token=None)
+        self.assertEqual(status, 200 if doc["status"] == "ok" else 503, doc)
+        return doc
+
+    def test_full_disk_refuses_writes_cleanly_and_loses_nothing(self):
+        # Checkpoints only on request, so that entries are acknowledged and
+        # still unsigned when the disk fills.
+        srv = self.start(checkpoint_ms=3600 * 1000)
+        acked = []
+        for i in range(20):
+            _, doc = srv.json("POST", "/api/v1/employers", {"name": "Early %d" % i}, expect=201)
+            acked.append(doc["id"])
+        h = self.health(srv)
+        self.assertEqual((h["status"], h["tree_size"], h["checkpoint_size"]), ("ok", 20, 0), h)
+
+        self.fill_disk()
+        for i in range(10):
+            _, doc = srv.json("POST", "/api/v1/employers", {"name": "Late %d" % i}, expect=507)
+            self.assertEqual(doc["error"]["code"], "no_space", doc)
+            self.assertNotIn("Late", json.dumps(doc), "no record data in errors")
+        # The checkpoint of the acknowledged entries cannot be stored: said
+        # by the request and by health, which stays failing until one is.
+        status, _, body = srv.request("POST", "/api/v1/audit/checkpoint")
+        self.assertEqual(status, 507, body)
+        self.assertIn(b"No space left", body)
+        h = self.health(srv)
+        self.assertEqual((h["status"], h["writes"], h["checkpoints"]),
+                         ("failing", "accepted", "failing"), h)
+        self.assertIn("No space left", " ".join(h["problems"]), h)
+        self.assertEqual(h["checkpoint_size"], 0, h)
+        # Reads go on; the server neither crashed nor stopped taking requests.
+        srv.json("GET", "/api/v1/employers/" + acked[0], expect=200)
+        self.assertIsNone(srv.proc.poll())
+
+        # Space comes back: writes are taken again, the checkpoint is stored
+        # and health turns ok.
+        os.remove(self.filler)
+        _, doc = srv.json("POST", "/api/v1/employers", {"name": "After"}, expect=201)
+        acked.append(doc["id"])
+        status, _, note = srv.request("POST", "/api/v1/audit/checkpoint")
+        self.assertEqual(status, 200, note)
+        self.assertIn(b"\n21\n", note)
+        h = self.health(srv)
+        self.assertEqual((h["status"], h["tree_size"], h["checkpoint_size"]), ("ok", 21, 21), h)
+        srv.stop()
+
+        # Nothing acknowledged is lost, nothing refused half-exists, and the
+        # audit trail verifies.
+        r = run(["audit", "verify", "--data", self.data])
+        self.assertEqual(r.rc, EXIT_OK, r)
+        srv = self.start()
+        _, page = srv.json("GET", "/api/v1/employers?limit=1000", expect=200)
+        self.assertEqual(sorted(r["id"] for r in page["records"]), sorted(acked))
 
 
 if __name__ == "__main__":

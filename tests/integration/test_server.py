@@ -39,7 +39,7 @@ def valid_uln(rng=random):
 class Server:
     """A running `custos serve` process."""
 
-    def __init__(self, data, extra=(), env=None, admin=ADMIN, tls_ca=None):
+    def __init__(self, data, extra=(), env=None, admin=ADMIN, tls_ca=None, checkpoint_ms=200):
         self.data = data
         e = dict(os.environ)
         e.pop("CUSTOS_ADMIN_TOKEN", None)
@@ -52,7 +52,7 @@ class Server:
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [CUSTOS, "serve", "--data", data, "--listen", "127.0.0.1:0",
-             "--checkpoint-interval-ms", "200"] + list(extra),
+             "--checkpoint-interval-ms", str(checkpoint_ms)] + list(extra),
             stdout=subprocess.PIPE, stderr=self.log, env=e, stdin=subprocess.DEVNULL)
         self.stdout_lines = []
         deadline = time.time() + 60
