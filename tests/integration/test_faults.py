@@ -10,18 +10,27 @@ from custos_testlib import EXIT_OK, VaultTestCase, run, tree_manifest
 from test_server import Server
 
 
-class DiskFullTest(VaultTestCase):
+class SmallFsTestCase(VaultTestCase):
+    """A test with a tmpfs of FS_SIZE at self.mnt (root is needed; CI runs as
+    root), unmounted before the temp dir is removed."""
+    FS_SIZE = "24m"
+
     def setUp(self):
         super().setUp()
         self.mnt = os.path.join(self.tmp, "small")
         os.makedirs(self.mnt)
-        # A 24 MiB filesystem for the vault (root is needed; CI runs as root).
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", self.mnt], check=True)
-        self.vault = os.path.join(self.mnt, "vault")
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + self.FS_SIZE, "tmpfs", self.mnt],
+                       check=True)
 
     def tearDown(self):
         subprocess.run(["umount", "-l", self.mnt], check=False)
         super().tearDown()
+
+
+class DiskFullTest(SmallFsTestCase):
+    def setUp(self):
+        super().setUp()
+        self.vault = os.path.join(self.mnt, "vault")
 
     def test_full_disk_fails_cleanly_and_loses_nothing(self):
         self.init("--pack-size", "1")
@@ -60,14 +69,12 @@ class DiskFullTest(VaultTestCase):
         self.assertEqual(len(self.ok("snapshots", "--json").json()), 2)
 
 
-class ServerDiskFullTest(VaultTestCase):
+class ServerDiskFullTest(SmallFsTestCase):
     """`custos serve` with its data directory on a filesystem that fills up."""
+    FS_SIZE = "16m"
 
     def setUp(self):
         super().setUp()
-        self.mnt = os.path.join(self.tmp, "small")
-        os.makedirs(self.mnt)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", self.mnt], check=True)
         self.data = os.path.join(self.mnt, "data")
         self.filler = os.path.join(self.mnt, "filler")
         self.servers = []
@@ -75,7 +82,6 @@ class ServerDiskFullTest(VaultTestCase):
     def tearDown(self):
         for srv in self.servers:
             srv.stop()
-        subprocess.run(["umount", "-l", self.mnt], check=False)
         super().tearDown()
 
     def start(self, checkpoint_ms=200):
