@@ -34,12 +34,13 @@ Hash256 VerifyCommitment(ByteView salt, std::string_view after);
 Key256 DerivePayloadKey(const SubjectHmac& subject_key, uint64_t seq);
 
 // AES-256-GCM opening of sealed payloads (0x01 || nonce[12] || ciphertext ||
-// tag[16]): libsodium's AES-NI code where the CPU has it, else one OpenSSL
-// cipher context reused for every call.
+// tag[16]): verify_gcm.h where the CPU has AES-NI and PCLMULQDQ, else one
+// OpenSSL cipher context reused for every call.
 class PayloadCipher {
  public:
-  // `allow_sodium` false always uses OpenSSL (for tests of both paths).
-  explicit PayloadCipher(bool allow_sodium = true);
+  // `allow_instructions` false always uses OpenSSL (for tests of both
+  // paths).
+  explicit PayloadCipher(bool allow_instructions = true);
   ~PayloadCipher();
   PayloadCipher(const PayloadCipher&) = delete;
   PayloadCipher& operator=(const PayloadCipher&) = delete;

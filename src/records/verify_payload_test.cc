@@ -101,7 +101,7 @@ TEST_P(PayloadCipherTest, OpensWhatSealPayloadSealedAndNothingElse) {
   Key256 subject_key;
   for (size_t i = 0; i < subject_key.size(); ++i) subject_key[i] = static_cast<uint8_t>(i + 1);
   SubjectHmac keys(subject_key);
-  PayloadCipher cipher(/*allow_sodium=*/GetParam());
+  PayloadCipher cipher(/*allow_instructions=*/GetParam());
   Hash256 leaf_hash{};
   leaf_hash[0] = 0x42;
   const Payload p = SamplePayload(R"({"a":"b"})", R"({"a":"c"})");
@@ -142,7 +142,7 @@ TEST_P(PayloadCipherTest, OpensWhatSealPayloadSealedAndNothingElse) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(SodiumAndOpenSsl, PayloadCipherTest, ::testing::Bool());
+INSTANTIATE_TEST_SUITE_P(InstructionsAndOpenSsl, PayloadCipherTest, ::testing::Bool());
 
 // ParsePayloadImages must agree with DecodePayloadJson on every input.
 void ExpectSameAsDecode(std::string_view json) {
