@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "crypto/aead.h"
 #include "crypto/hash.h"
@@ -24,15 +26,29 @@ TEST(Hash, HmacRfc4231Case2) {
   EXPECT_EQ(ToHex(h.Compute(AsBytes("what do ya want for nothing?"))), expected);
 }
 
-TEST(Hash, HmacEqualsHmacSha256ForEveryKeyAndDataLength) {
+// Both HMACs and SHA-256 against OpenSSL's one-shot EVP calls, for keys
+// shorter than, equal to and longer than a block, and data of many lengths.
+TEST(Hash, EqualOpenSslsEvpForEveryKeyAndDataLength) {
   Bytes bytes(200);
   for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 13 + 1);
+  for (size_t n = 0; n < 200; n += 7) {
+    Hash256 want;
+    unsigned int len = 0;
+    ASSERT_EQ(EVP_Digest(bytes.data(), n, want.data(), &len, EVP_sha256(), nullptr), 1);
+    EXPECT_EQ(Sha256(ByteView(bytes.data(), n)), want) << n;
+  }
   for (size_t key_size : {0, 1, 31, 32, 63, 64, 65, 131}) {
     const ByteView key(bytes.data(), key_size);
     Hmac h(key);
     for (size_t n = 0; n < 200; n += 7) {
       const ByteView data(bytes.data() + 3, n);  // never a null pointer, even when empty
-      EXPECT_EQ(h.Compute(data), HmacSha256(key, data)) << key_size << " " << n;
+      Hash256 want;
+      unsigned int len = 0;
+      ASSERT_NE(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(),
+                     data.size(), want.data(), &len),
+                nullptr);
+      EXPECT_EQ(h.Compute(data), want) << key_size << " " << n;
+      EXPECT_EQ(HmacSha256(key, data), want) << key_size << " " << n;
     }
   }
 }

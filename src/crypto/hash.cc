@@ -7,7 +7,6 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include <cstdlib>
@@ -19,10 +18,21 @@ namespace custos {
 
 Hash256 Sha256(ByteView data) {
   Hash256 out;
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+  // The low-level calls: EVP_Digest fetches the algorithm from the provider
+  // and allocates a context on every call, which costs more than hashing a
+  // bearer token or a key label (one call per API request).
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(out.data(), &ctx);
+  SecureWipe(&ctx, sizeof(ctx));  // it may hold part of a secret input
+#else
   unsigned int len = 0;
   if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1) {
     std::abort();  // only fails on allocation failure
   }
+#endif
   return out;
 }
 
@@ -45,13 +55,10 @@ Hash256 Sha256Stream::Finish() {
   return out;
 }
 
-Hash256 HmacSha256(ByteView key, ByteView data) {
-  Hash256 out;
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(), out.data(),
-       &len);
-  return out;
-}
+// One Hmac per call: the one-shot HMAC() fetches the digest and the MAC from
+// the provider on every call (EVP_Q_mac), several times the cost of the
+// four compressions of a short message.
+Hash256 HmacSha256(ByteView key, ByteView data) { return Hmac(key).Compute(data); }
 
 #ifndef OPENSSL_NO_DEPRECATED_3_0
 
