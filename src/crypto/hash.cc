@@ -15,6 +15,17 @@
 #include "crypto/aead.h"
 
 namespace custos {
+namespace {
+
+// SHA-256 fetched from the provider once for the process (EVP_sha256() in
+// an init fetches it again on every call).
+const EVP_MD* Sha256Md() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (!md) std::abort();  // only fails when the default provider is missing
+  return md;
+}
+
+}  // namespace
 
 Hash256 Sha256(ByteView data) {
   Hash256 out;
@@ -29,7 +40,7 @@ Hash256 Sha256(ByteView data) {
   SecureWipe(&ctx, sizeof(ctx));  // it may hold part of a secret input
 #else
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1) {
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, Sha256Md(), nullptr) != 1) {
     std::abort();  // only fails on allocation failure
   }
 #endif
@@ -42,7 +53,7 @@ struct Sha256Stream::Impl {
 };
 
 Sha256Stream::Sha256Stream() : impl_(std::make_unique<Impl>()) {
-  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr) != 1) std::abort();
+  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, Sha256Md(), nullptr) != 1) std::abort();
 }
 Sha256Stream::~Sha256Stream() = default;
 
