@@ -164,9 +164,9 @@ struct Ghash {
   }
 };
 
-// Zeroes key material on the stack, inline (a library call per entry costs
-// more than the rest of a short payload); the empty asm that reads the
-// memory keeps the compiler from dropping the stores.
+// Zeroes key material on the stack inline, without a library call per
+// entry; the empty asm that reads the memory keeps the compiler from
+// dropping the stores.
 inline void Wipe(void* p, size_t n) {
   std::memset(p, 0, n);
   __asm__ __volatile__("" : : "r"(p) : "memory");
@@ -175,6 +175,25 @@ inline void Wipe(void* p, size_t n) {
 // The counter block `c` of a nonce (`base`: the nonce and a zero counter).
 CUSTOS_GCM_INLINE __m128i Counter(__m128i base, uint32_t c) {
   return _mm_insert_epi32(base, static_cast<int>(__builtin_bswap32(c)), 3);
+}
+
+// Hashes N whole blocks (N a multiple of 4) of ciphertext at `ct`, then
+// decrypts them into `out` (which may be `ct`) with counters c, c + 1, ...
+template <int N>
+CUSTOS_GCM_INLINE void DecryptBlocks(const RoundKeys& rk, __m128i base, uint32_t c,
+                                     const uint8_t* ct, uint8_t* out, Ghash& g) {
+  __m128i in[N], rev[N], ks[N];
+#pragma GCC unroll 8
+  for (int j = 0; j < N; ++j) {
+    in[j] = Load(ct + 16 * j);
+    rev[j] = Reverse(in[j]);
+    ks[j] = Counter(base, c + static_cast<uint32_t>(j));
+  }
+  Encrypt<N>(rk, ks);
+#pragma GCC unroll 2
+  for (int j = 0; j < N; j += 4) g.Four(rev + j);
+#pragma GCC unroll 8
+  for (int j = 0; j < N; ++j) Store(out + 16 * j, _mm_xor_si128(in[j], ks[j]));
 }
 
 CUSTOS_GCM_TARGET bool Open(const uint8_t key[32], const uint8_t nonce[12], ByteView aad,
@@ -195,36 +214,13 @@ CUSTOS_GCM_TARGET bool Open(const uint8_t key[32], const uint8_t nonce[12], Byte
   g.h4 = Mul(g.h2, g.h2);
   g.Bytes(aad.data(), aad.size());
 
-  // The ciphertext, eight blocks at a time, then four, then one: hashed
-  // before it is overwritten (out may be ct), decrypted with counters 2,
-  // 3, ... (eight blocks keep the AES unit busy while each round waits on
-  // the one before).
+  // The ciphertext, eight blocks at a time, then four, then one (eight keep
+  // the AES unit busy while each round waits on the one before), decrypted
+  // with counters 2, 3, ...
   uint32_t c = 2;
   size_t i = 0;
-  for (; i + 128 <= n; i += 128, c += 8) {
-    __m128i in[8], rev[8], ks[8];
-#pragma GCC unroll 8
-    for (int j = 0; j < 8; ++j) {
-      in[j] = Load(ct + i + 16 * j);
-      rev[j] = Reverse(in[j]);
-      ks[j] = Counter(base, c + j);
-    }
-    Encrypt<8>(rk, ks);
-    g.Four(rev);
-    g.Four(rev + 4);
-#pragma GCC unroll 8
-    for (int j = 0; j < 8; ++j) Store(out + i + 16 * j, _mm_xor_si128(in[j], ks[j]));
-  }
-  for (; i + 64 <= n; i += 64, c += 4) {
-    const __m128i in[4] = {Load(ct + i), Load(ct + i + 16), Load(ct + i + 32), Load(ct + i + 48)};
-    const __m128i rev[4] = {Reverse(in[0]), Reverse(in[1]), Reverse(in[2]), Reverse(in[3])};
-    __m128i ks[4] = {Counter(base, c), Counter(base, c + 1), Counter(base, c + 2),
-                     Counter(base, c + 3)};
-    g.Four(rev);
-    Encrypt<4>(rk, ks);
-#pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j) Store(out + i + 16 * j, _mm_xor_si128(in[j], ks[j]));
-  }
+  for (; i + 128 <= n; i += 128, c += 8) DecryptBlocks<8>(rk, base, c, ct + i, out + i, g);
+  for (; i + 64 <= n; i += 64, c += 4) DecryptBlocks<4>(rk, base, c, ct + i, out + i, g);
   for (; i < n; i += 16, ++c) {
     const size_t len = n - i < 16 ? n - i : 16;
     alignas(16) uint8_t block[16] = {};
