@@ -6,10 +6,12 @@
 #include "records/verify_gcm.h"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
+#include <cstring>
 #include <random>
 #include <vector>
+
+#include "crypto/aead.h"
 
 namespace custos::records {
 namespace {
@@ -19,21 +21,18 @@ struct Sealed {
   uint8_t tag[16];
 };
 
+// The project's AES-256-GCM seal (OpenSSL EVP, crypto/aead.h).
 Sealed SealWithOpenSsl(const uint8_t key[32], const uint8_t nonce[12],
                        const std::vector<uint8_t>& aad, const std::vector<uint8_t>& plain) {
+  Key256 k;
+  Nonce96 iv;
+  std::memcpy(k.data(), key, k.size());
+  std::memcpy(iv.data(), nonce, iv.size());
+  Bytes out;
+  AeadSeal(k, iv, aad, plain, out);
   Sealed s;
-  s.ct.resize(plain.size());
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  int len = 0;
-  bool ok = EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key, nonce) == 1;
-  ok = ok && (aad.empty() ||
-              EVP_EncryptUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1);
-  ok = ok && (plain.empty() || EVP_EncryptUpdate(ctx, s.ct.data(), &len, plain.data(),
-                                                 static_cast<int>(plain.size())) == 1);
-  ok = ok && EVP_EncryptFinal_ex(ctx, s.ct.data(), &len) == 1;
-  ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, s.tag) == 1;
-  EVP_CIPHER_CTX_free(ctx);
-  EXPECT_TRUE(ok);
+  s.ct.assign(out.begin(), out.end() - 16);
+  std::memcpy(s.tag, out.data() + plain.size(), 16);
   return s;
 }
 
