@@ -3,7 +3,9 @@
 
 Starts `custos serve` on a fresh data directory, creates the references an
 attendance record needs, then runs bench/load_gen (closed loop, keep-alive)
-for each client count and prints writes/s and p50/p99 latency. Every write is
+for each client count and prints writes/s, p50/p99 latency, server and
+writer-thread CPU per write and the WAL KiB the writer thread writes per
+write. Every write is
 acknowledged only after its row and journal entry are fsynced. Finally it runs
 `custos audit verify` on the directory and reports entries/s.
 
@@ -39,24 +41,38 @@ def free_port():
     return port
 
 
+def proc_files(pid, leaf, thread_name=None):
+    """/proc/PID/LEAF, or /proc/PID/task/TID/LEAF of each thread with one name."""
+    if not thread_name:
+        return [f"/proc/{pid}/{leaf}"]
+    paths = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                if f.read().strip() == thread_name:
+                    paths.append(f"/proc/{pid}/task/{tid}/{leaf}")
+        except OSError:
+            pass
+    return paths
+
+
 def cpu_seconds(pid, thread_name=None):
     """User + system CPU of a process, or of its threads with one name."""
-    paths = [f"/proc/{pid}/stat"]
-    if thread_name:
-        paths = []
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            try:
-                with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                    if f.read().strip() == thread_name:
-                        paths.append(f"/proc/{pid}/task/{tid}/stat")
-            except OSError:
-                pass
     total = 0
-    for p in paths:
+    for p in proc_files(pid, "stat", thread_name):
         with open(p) as f:
             fields = f.read().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def bytes_written(pid, thread_name):
+    """Bytes the threads with one name passed to write calls (wchar)."""
+    total = 0
+    for p in proc_files(pid, "io", thread_name):
+        with open(p) as f:
+            total += next(int(l.split()[1]) for l in f if l.startswith("wchar:"))
+    return total
 
 
 def api(port, method, path, body=None):
@@ -108,6 +124,7 @@ def main():
         for c in [int(x) for x in args.clients.split(",")]:
             cpu0 = cpu_seconds(srv.pid)
             writer0 = cpu_seconds(srv.pid, "custos-writer")
+            wal0 = bytes_written(srv.pid, "custos-writer")
             out = subprocess.run([LOAD_GEN, "--port", str(port), "--token", TOKEN, "--clients", str(c),
                                   "--seconds", str(args.seconds), "--path", "/api/v1/attendance",
                                   "--body-file", body], capture_output=True, text=True, check=True)
@@ -120,6 +137,9 @@ def main():
             # The single writer thread's share: 1e6 / this bounds writes/s.
             rows[-1]["writer_cpu_us_per_write"] = round(
                 (cpu_seconds(srv.pid, "custos-writer") - writer0) * 1e6 / max(rows[-1]["ok"], 1), 1)
+            # What the writer thread wrote: the WAL frames of its commits.
+            rows[-1]["wal_kib_per_write"] = round(
+                (bytes_written(srv.pid, "custos-writer") - wal0) / 1024 / max(rows[-1]["ok"], 1), 1)
             print(json.dumps(rows[-1]), file=sys.stderr)
     finally:
         srv.terminate()
@@ -129,12 +149,13 @@ def main():
     verify = json.loads(v.stdout) if v.stdout.strip() else {"ok": False}
     shutil.rmtree(data, ignore_errors=True)
     if args.markdown:
-        print("| clients | writes/s | p50 ms | p99 ms | server CPU µs/write | writer thread µs/write | errors |")
-        print("|---:|---:|---:|---:|---:|---:|---:|")
+        print("| clients | writes/s | p50 ms | p99 ms | server CPU µs/write | writer thread µs/write "
+              "| WAL KiB/write | errors |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in rows:
             print(f"| {r['clients']} | {r['writes_per_s']:.0f} | {r['p50_us']/1000:.1f} | "
                   f"{r['p99_us']/1000:.1f} | {r['server_cpu_us_per_write']:.0f} | "
-                  f"{r['writer_cpu_us_per_write']:.0f} | {r['errors']} |")
+                  f"{r['writer_cpu_us_per_write']:.0f} | {r['wal_kib_per_write']:.1f} | {r['errors']} |")
         print()
         print(f"`audit verify`: {verify.get('entries')} entries in {verify.get('seconds', 0):.2f} s "
               f"= {verify.get('entries_per_second', 0):.0f} entries/s, ok={verify.get('ok')}")
