@@ -45,6 +45,72 @@ TEST(MigrationsTest, EmbeddedMigrationsApplyOnceInOrder) {
             3);
 }
 
+// The query plan of a statement, one detail line per step.
+std::string QueryPlan(Connection& c, const std::string& sql) {
+  auto st = c.PrepareOnce("EXPLAIN QUERY PLAN " + sql);
+  EXPECT_TRUE(st.ok()) << st.status().ToString();
+  std::string plan;
+  while (true) {
+    auto row = st->Step("plan");
+    EXPECT_TRUE(row.ok());
+    if (!row.ok() || !*row) break;
+    plan += std::string(st->ColumnText(3)) + "\n";
+  }
+  return plan;
+}
+
+constexpr const char* kReferenceFields[] = {"trainee_id", "enrollment_id", "programme_id",
+                                            "employer_id"};
+
+// Rows with and without each reference field, as the first schema stored them.
+void InsertReferenceRows(Connection& c) {
+  ASSERT_TRUE(c.Exec("INSERT INTO records(entity, id, version, subject_id, data, created_at,"
+                     " updated_at) VALUES"
+                     " ('attendance', 'a1', 1, 's1', '{\"enrollment_id\":\"e1\"}', 1, 1),"
+                     " ('enrollment', 'e1', 1, 's1', '{\"trainee_id\":\"t1\",\"programme_id\""
+                     ":\"p1\",\"employer_id\":\"m1\"}', 1, 1),"
+                     " ('employer', 'm1', 1, 'inst', '{\"name\":\"x\"}', 1, 1)",
+                     "insert")
+                  .ok());
+}
+
+// The reference-field indexes hold only rows that have the field (0002), and
+// the store's lookups (the referential check's exact SQL) still use them.
+TEST(MigrationsTest, ReferenceIndexesArePartialAndServeLookups) {
+  auto conn = OpenFresh();
+  // Data written under the first schema is carried over by 0002.
+  ASSERT_TRUE(ApplyMigrations(*conn, EmbeddedMigrations().first(1)).ok());
+  InsertReferenceRows(*conn);
+  auto n = ApplyMigrations(*conn, EmbeddedMigrations());
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  const std::pair<const char*, const char*> expected[] = {
+      {"enrollment", "e1"}, {"attendance", "a1"}, {"enrollment", "e1"}, {"enrollment", "e1"}};
+  const char* values[] = {"t1", "e1", "p1", "m1"};
+  for (size_t i = 0; i < 4; ++i) {
+    const std::string field = kReferenceFields[i];
+    const std::string index = "records_" + field;
+    auto def = conn->PrepareOnce("SELECT sql FROM sqlite_master WHERE name = ?");
+    ASSERT_TRUE(def.ok());
+    def->BindText(1, index);
+    ASSERT_TRUE(*def->Step("index sql"));
+    EXPECT_NE(std::string(def->ColumnText(0)).find("IS NOT NULL"), std::string::npos) << index;
+    const std::string lookup = "SELECT id FROM records WHERE entity = ? AND json_extract(data, '$." +
+                               field + "') = ? LIMIT 1";
+    EXPECT_NE(QueryPlan(*conn, lookup).find("USING INDEX " + index), std::string::npos)
+        << index << ": " << QueryPlan(*conn, lookup);
+    // Rows written before 0002 are found through the rebuilt index.
+    auto st = conn->PrepareOnce("SELECT id FROM records INDEXED BY " + index +
+                                " WHERE entity = ? AND json_extract(data, '$." + field +
+                                "') = ? LIMIT 1");
+    ASSERT_TRUE(st.ok());
+    st->BindText(1, expected[i].first);
+    st->BindText(2, values[i]);
+    auto row = st->Step("lookup");
+    ASSERT_TRUE(row.ok() && *row) << index;
+    EXPECT_EQ(st->ColumnText(0), expected[i].second);
+  }
+}
+
 TEST(MigrationsTest, ChangedAppliedMigrationIsAnError) {
   auto conn = OpenFresh();
   Migration v1[] = {{1, "0001_a", "CREATE TABLE a(x);"}};
