@@ -64,12 +64,23 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return n;
 }
 
+bool IsPlainJsonChar(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
 // Appends `v` as a JSON string exactly as nlohmann's dump (ensure_ascii off)
 // writes it; false, with `out` unspecified, when `v` is not valid UTF-8.
 bool AppendJsonString(std::string& out, std::string_view v) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   for (size_t i = 0; i < v.size();) {
+    // Printable ASCII other than the quote and the backslash is copied as a
+    // run: an after-image is mostly such text.
+    size_t run = i;
+    while (run < v.size() && IsPlainJsonChar(static_cast<unsigned char>(v[run]))) ++run;
+    if (run > i) {
+      out.append(v.data() + i, run - i);
+      i = run;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(v[i]);
     if (c >= 0x80) {
       const size_t n = Utf8SequenceLength(v, i);

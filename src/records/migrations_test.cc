@@ -94,8 +94,9 @@ TEST(MigrationsTest, ReferenceIndexesArePartialAndServeLookups) {
     def->BindText(1, index);
     ASSERT_TRUE(*def->Step("index sql"));
     EXPECT_NE(std::string(def->ColumnText(0)).find("IS NOT NULL"), std::string::npos) << index;
-    const std::string lookup = "SELECT id FROM records WHERE entity = ? AND json_extract(data, '$." +
-                               field + "') = ? LIMIT 1";
+    const std::string lookup =
+        "SELECT id FROM records WHERE entity = ? AND json_extract(data, '$." + field +
+        "') = ? LIMIT 1";
     EXPECT_NE(QueryPlan(*conn, lookup).find("USING INDEX " + index), std::string::npos)
         << index << ": " << QueryPlan(*conn, lookup);
     // Rows written before 0002 are found through the rebuilt index.
