@@ -36,6 +36,13 @@ TEST(Hash, EqualOpenSslsEvpForEveryKeyAndDataLength) {
     unsigned int len = 0;
     ASSERT_EQ(EVP_Digest(bytes.data(), n, want.data(), &len, EVP_sha256(), nullptr), 1);
     EXPECT_EQ(Sha256(ByteView(bytes.data(), n)), want) << n;
+    // The stream, fed in two pieces split at every point.
+    for (size_t cut = 0; cut <= n; ++cut) {
+      Sha256Stream s;
+      s.Update(ByteView(bytes.data(), cut));
+      s.Update(ByteView(bytes.data() + cut, n - cut));
+      EXPECT_EQ(s.Finish(), want) << n << " " << cut;
+    }
   }
   for (size_t key_size : {0, 1, 31, 32, 63, 64, 65, 131}) {
     const ByteView key(bytes.data(), key_size);

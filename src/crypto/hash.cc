@@ -17,6 +17,7 @@
 namespace custos {
 namespace {
 
+#ifdef OPENSSL_NO_DEPRECATED_3_0
 // SHA-256 fetched from the provider once for the process (EVP_sha256() in
 // an init fetches it again on every call).
 const EVP_MD* Sha256Md() {
@@ -24,6 +25,7 @@ const EVP_MD* Sha256Md() {
   if (!md) std::abort();  // only fails when the default provider is missing
   return md;
 }
+#endif
 
 }  // namespace
 
@@ -47,6 +49,28 @@ Hash256 Sha256(ByteView data) {
   return out;
 }
 
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+
+// A plain SHA256_CTX: no context allocation or provider dispatch per stream
+// (a journal entry hashes its payload commitment with one).
+struct Sha256Stream::Impl {
+  SHA256_CTX ctx;
+  ~Impl() { SecureWipe(&ctx, sizeof(ctx)); }  // it may hold part of a secret input
+};
+
+Sha256Stream::Sha256Stream() : impl_(std::make_unique<Impl>()) { SHA256_Init(&impl_->ctx); }
+Sha256Stream::~Sha256Stream() = default;
+
+void Sha256Stream::Update(ByteView data) { SHA256_Update(&impl_->ctx, data.data(), data.size()); }
+
+Hash256 Sha256Stream::Finish() {
+  Hash256 out;
+  SHA256_Final(out.data(), &impl_->ctx);
+  return out;
+}
+
+#else
+
 struct Sha256Stream::Impl {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   ~Impl() { EVP_MD_CTX_free(ctx); }
@@ -65,6 +89,8 @@ Hash256 Sha256Stream::Finish() {
   EVP_DigestFinal_ex(impl_->ctx, out.data(), &len);
   return out;
 }
+
+#endif
 
 // One Hmac per call: the one-shot HMAC() fetches the digest and the MAC from
 // the provider on every call (EVP_Q_mac), several times the cost of the
