@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Two builds of `custos` side by side on 64-client durable writes:
+#
+#   bench/records_ab.sh ROUNDS BIN_A BIN_B [SECONDS]
+#
+# Runs bench/records_bench.py --clients 64 (a fresh server and data directory
+# each time) alternating A-B-B-A for ROUNDS rounds, so that the VM's drift
+# hits both builds alike, then prints the medians of writes/s and of server
+# CPU per write, and in how many adjacent A/B pairs B wrote more.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=$1 a=$2 b=$3 secs=${4:-6}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+run() {
+  CUSTOS_BIN=$2 python3 bench/records_bench.py --clients 64 --seconds "$secs" 2>/dev/null |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["load"][0]; print(sys.argv[1], r["writes_per_s"], r["server_cpu_us_per_write"])' "$1" |
+    tee -a "$out"
+}
+for ((i = 0; i < rounds; i++)); do
+  run A "$a"; run B "$b"; run B "$b"; run A "$a"
+done
+python3 - "$out" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+w = {k: [float(r[1]) for r in rows if r[0] == k] for k in "AB"}
+c = {k: [float(r[2]) for r in rows if r[0] == k] for k in "AB"}
+# Adjacent pairs in A B B A order: (A1,B1) and (B2,A2) of each round.
+wins = sum(1 for i in range(0, len(rows) - 1, 2) if
+           float([r for r in rows[i:i + 2] if r[0] == "B"][0][1]) >
+           float([r for r in rows[i:i + 2] if r[0] == "A"][0][1]))
+ma, mb = statistics.median(w["A"]), statistics.median(w["B"])
+print(f"writes/s median A {ma:.0f}  B {mb:.0f}  B/A {mb / ma:.3f}  (B ahead in {wins} of {len(rows) // 2} pairs)")
+print(f"server CPU us/write median A {statistics.median(c['A']):.1f}  B {statistics.median(c['B']):.1f}")
+PY
