@@ -5,6 +5,7 @@
 #include "base/random.h"
 #include "records/sqlite_db.h"
 #include "records/sqlite_migrations.h"
+#include "records/sqlite_store_impl.h"
 
 namespace custos::records {
 namespace {
@@ -75,7 +76,8 @@ void InsertReferenceRows(Connection& c) {
 }
 
 // The reference-field indexes hold only rows that have the field (0002), and
-// the store's lookups (the referential check's exact SQL) still use them.
+// the store's lookups (the referential check's and the filtered list's SQL)
+// use them.
 TEST(MigrationsTest, ReferenceIndexesArePartialAndServeLookups) {
   auto conn = OpenFresh();
   // Data written under the first schema is carried over by 0002.
@@ -99,6 +101,15 @@ TEST(MigrationsTest, ReferenceIndexesArePartialAndServeLookups) {
         "') = ? LIMIT 1";
     EXPECT_NE(QueryPlan(*conn, lookup).find("USING INDEX " + index), std::string::npos)
         << index << ": " << QueryPlan(*conn, lookup);
+    // A list filtered on the field, paged by id (SqliteStore::List's SQL),
+    // reads the matches in id order from the index: no scan, no sort.
+    const std::string list = std::string("SELECT ") + kRecordColumns +
+                             " FROM records WHERE entity = ?1 AND id > ?2 AND json_extract(data, "
+                             "'$." +
+                             field + "') = ? ORDER BY id LIMIT ?";
+    const std::string list_plan = QueryPlan(*conn, list);
+    EXPECT_NE(list_plan.find("USING INDEX " + index), std::string::npos) << list_plan;
+    EXPECT_EQ(list_plan.find("TEMP B-TREE"), std::string::npos) << list_plan;
     // Rows written before 0002 are found through the rebuilt index.
     auto st = conn->PrepareOnce("SELECT id FROM records INDEXED BY " + index +
                                 " WHERE entity = ? AND json_extract(data, '$." + field +
