@@ -94,7 +94,8 @@ TEST(MigrationsTest, ReferenceIndexesArePartialAndServeLookups) {
     auto def = conn->PrepareOnce("SELECT sql FROM sqlite_master WHERE name = ?");
     ASSERT_TRUE(def.ok());
     def->BindText(1, index);
-    ASSERT_TRUE(*def->Step("index sql"));
+    auto found = def->Step("index sql");
+    ASSERT_TRUE(found.ok() && *found) << index;
     EXPECT_NE(std::string(def->ColumnText(0)).find("IS NOT NULL"), std::string::npos) << index;
     const std::string lookup =
         "SELECT id FROM records WHERE entity = ? AND json_extract(data, '$." + field +
