@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "base/random.h"
 #include "records/sqlite_db.h"
@@ -122,6 +124,39 @@ TEST(MigrationsTest, ReferenceIndexesArePartialAndServeLookups) {
     ASSERT_TRUE(row.ok() && *row) << index;
     EXPECT_EQ(st->ColumnText(0), expected[i].second);
   }
+}
+
+// A subject's records (a trainee's list, an erasure) are read in order from
+// the subject index (0003): no scan of the entity, no sort.
+TEST(MigrationsTest, SubjectIndexServesListsAndErasureInOrder) {
+  auto conn = OpenFresh();
+  ASSERT_TRUE(ApplyMigrations(*conn, EmbeddedMigrations().first(1)).ok());
+  InsertReferenceRows(*conn);
+  ASSERT_TRUE(ApplyMigrations(*conn, EmbeddedMigrations()).ok());
+  const std::string list = std::string("SELECT ") + kRecordColumns +
+                           " FROM records WHERE entity = ?1 AND id > ?2 AND subject_id = ?"
+                           " ORDER BY id LIMIT ?";
+  const std::string list_plan = QueryPlan(*conn, list);
+  EXPECT_NE(list_plan.find("USING INDEX records_subject"), std::string::npos) << list_plan;
+  EXPECT_EQ(list_plan.find("TEMP B-TREE"), std::string::npos) << list_plan;
+  // SqliteStore's erasure query.
+  const std::string erase =
+      "SELECT entity, id, version, data FROM records WHERE subject_id = ? ORDER BY entity, id";
+  const std::string erase_plan = QueryPlan(*conn, erase);
+  EXPECT_NE(erase_plan.find("USING INDEX records_subject"), std::string::npos) << erase_plan;
+  EXPECT_EQ(erase_plan.find("TEMP B-TREE"), std::string::npos) << erase_plan;
+  // Rows written before 0003 are found through the rebuilt index, in order.
+  auto st = conn->PrepareOnce(erase);
+  ASSERT_TRUE(st.ok());
+  st->BindText(1, "s1");
+  std::vector<std::string> ids;
+  while (true) {
+    auto row = st->Step("erase query");
+    ASSERT_TRUE(row.ok());
+    if (!*row) break;
+    ids.push_back(std::string(st->ColumnText(0)) + "/" + std::string(st->ColumnText(1)));
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"attendance/a1", "enrollment/e1"}));
 }
 
 TEST(MigrationsTest, ChangedAppliedMigrationIsAnError) {
