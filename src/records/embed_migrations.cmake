@@ -1,7 +1,13 @@
 # Turns the versioned SQL files in MIGRATIONS_DIR into a C++ header OUT that
 # holds them as string literals, so the binary carries its own schema.
 # Run as: cmake -DMIGRATIONS_DIR=... -DOUT=... -P embed_migrations.cmake
-file(GLOB files RELATIVE ${MIGRATIONS_DIR} ${MIGRATIONS_DIR}/*.sql)
+# MIGRATION_FILES: the file names, comma-separated (the build passes them so
+# that a changed set regenerates the header); without it, the directory's.
+if(DEFINED MIGRATION_FILES)
+  string(REPLACE "," ";" files "${MIGRATION_FILES}")
+else()
+  file(GLOB files RELATIVE ${MIGRATIONS_DIR} ${MIGRATIONS_DIR}/*.sql)
+endif()
 list(SORT files)
 set(body "// Generated from src/records/migrations/*.sql by embed_migrations.cmake. Do not edit.\n")
 string(APPEND body "#pragma once\n\n#include \"records/sqlite_migrations.h\"\n\n")
