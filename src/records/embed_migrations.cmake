@@ -1,13 +1,10 @@
-# Turns the versioned SQL files in MIGRATIONS_DIR into a C++ header OUT that
-# holds them as string literals, so the binary carries its own schema.
-# Run as: cmake -DMIGRATIONS_DIR=... -DOUT=... -P embed_migrations.cmake
-# MIGRATION_FILES: the file names, comma-separated (the build passes them so
-# that a changed set regenerates the header); without it, the directory's.
-if(DEFINED MIGRATION_FILES)
-  string(REPLACE "," ";" files "${MIGRATION_FILES}")
-else()
-  file(GLOB files RELATIVE ${MIGRATIONS_DIR} ${MIGRATIONS_DIR}/*.sql)
-endif()
+# Turns the versioned SQL files MIGRATION_FILES (names in MIGRATIONS_DIR,
+# comma-separated: the build passes them so that a changed set changes the
+# command and regenerates the header) into a C++ header OUT that holds them
+# as string literals, so the binary carries its own schema.
+# Run as: cmake -DMIGRATIONS_DIR=... -DMIGRATION_FILES=a.sql,b.sql -DOUT=...
+#         -P embed_migrations.cmake
+string(REPLACE "," ";" files "${MIGRATION_FILES}")
 list(SORT files)
 set(body "// Generated from src/records/migrations/*.sql by embed_migrations.cmake. Do not edit.\n")
 string(APPEND body "#pragma once\n\n#include \"records/sqlite_migrations.h\"\n\n")
