@@ -1,9 +1,10 @@
 #include "crypto/hash.h"
 
-// Hmac keeps its keyed states as the low-level SHA256_CTX, a plain struct
-// that is copied per call and reaches the SHA-NI code without EVP's
-// provider dispatch and allocation (OpenSSL 3 deprecates these calls; where
-// a build drops them, the EVP_MAC path below takes over).
+// Sha256, Sha256Stream and Hmac keep their state in the low-level
+// SHA256_CTX, a plain struct (Hmac copies its keyed states per call) that
+// reaches the SHA-NI code without EVP's provider dispatch and allocation.
+// OpenSSL 3 deprecates these calls; where a build drops them, the EVP paths
+// after #else take over.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -49,6 +50,11 @@ Hash256 Sha256(ByteView data) {
   return out;
 }
 
+// One Hmac per call: the one-shot HMAC() fetches the digest and the MAC from
+// the provider on every call (EVP_Q_mac), several times the cost of the
+// four compressions of a short message.
+Hash256 HmacSha256(ByteView key, ByteView data) { return Hmac(key).Compute(data); }
+
 #ifndef OPENSSL_NO_DEPRECATED_3_0
 
 // A plain SHA256_CTX: no context allocation or provider dispatch per stream
@@ -68,36 +74,6 @@ Hash256 Sha256Stream::Finish() {
   SHA256_Final(out.data(), &impl_->ctx);
   return out;
 }
-
-#else
-
-struct Sha256Stream::Impl {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~Impl() { EVP_MD_CTX_free(ctx); }
-};
-
-Sha256Stream::Sha256Stream() : impl_(std::make_unique<Impl>()) {
-  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, Sha256Md(), nullptr) != 1) std::abort();
-}
-Sha256Stream::~Sha256Stream() = default;
-
-void Sha256Stream::Update(ByteView data) { EVP_DigestUpdate(impl_->ctx, data.data(), data.size()); }
-
-Hash256 Sha256Stream::Finish() {
-  Hash256 out;
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(impl_->ctx, out.data(), &len);
-  return out;
-}
-
-#endif
-
-// One Hmac per call: the one-shot HMAC() fetches the digest and the MAC from
-// the provider on every call (EVP_Q_mac), several times the cost of the
-// four compressions of a short message.
-Hash256 HmacSha256(ByteView key, ByteView data) { return Hmac(key).Compute(data); }
-
-#ifndef OPENSSL_NO_DEPRECATED_3_0
 
 // HMAC (RFC 2104) with the inner and outer states keyed once: a Compute
 // costs the compressions of the data and two more, and no allocation.
@@ -138,7 +114,26 @@ Hash256 Hmac::Compute(ByteView data) const {
   return out;
 }
 
-#else
+#else  // OPENSSL_NO_DEPRECATED_3_0: EVP
+
+struct Sha256Stream::Impl {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~Impl() { EVP_MD_CTX_free(ctx); }
+};
+
+Sha256Stream::Sha256Stream() : impl_(std::make_unique<Impl>()) {
+  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, Sha256Md(), nullptr) != 1) std::abort();
+}
+Sha256Stream::~Sha256Stream() = default;
+
+void Sha256Stream::Update(ByteView data) { EVP_DigestUpdate(impl_->ctx, data.data(), data.size()); }
+
+Hash256 Sha256Stream::Finish() {
+  Hash256 out;
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(impl_->ctx, out.data(), &len);
+  return out;
+}
 
 struct Hmac::Impl {
   EVP_MAC* mac = nullptr;
