@@ -25,11 +25,10 @@ import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 w = {k: [float(r[1]) for r in rows if r[0] == k] for k in "AB"}
 c = {k: [float(r[2]) for r in rows if r[0] == k] for k in "AB"}
-# Adjacent pairs in A B B A order: (A1,B1) and (B2,A2) of each round.
-wins = sum(1 for i in range(0, len(rows) - 1, 2) if
-           float([r for r in rows[i:i + 2] if r[0] == "B"][0][1]) >
-           float([r for r in rows[i:i + 2] if r[0] == "A"][0][1]))
+# Each round is A B B A: rows [0:2] and [2:4] of it are the adjacent pairs.
+pairs = [dict((r[0], float(r[1])) for r in rows[i:i + 2]) for i in range(0, len(rows), 2)]
+wins = sum(1 for p in pairs if p["B"] > p["A"])
 ma, mb = statistics.median(w["A"]), statistics.median(w["B"])
-print(f"writes/s median A {ma:.0f}  B {mb:.0f}  B/A {mb / ma:.3f}  (B ahead in {wins} of {len(rows) // 2} pairs)")
+print(f"writes/s median A {ma:.0f}  B {mb:.0f}  B/A {mb / ma:.3f}  (B ahead in {wins} of {len(pairs)} pairs)")
 print(f"server CPU us/write median A {statistics.median(c['A']):.1f}  B {statistics.median(c['B']):.1f}")
 PY

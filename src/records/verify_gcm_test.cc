@@ -31,8 +31,8 @@ Sealed SealWithOpenSsl(const uint8_t key[32], const uint8_t nonce[12],
   Bytes out;
   AeadSeal(k, iv, aad, plain, out);
   Sealed s;
-  s.ct.assign(out.begin(), out.end() - 16);
-  std::memcpy(s.tag, out.data() + plain.size(), 16);
+  s.ct.assign(out.begin(), out.end() - kAeadTagSize);
+  std::memcpy(s.tag, out.data() + plain.size(), kAeadTagSize);
   return s;
 }
 
