@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <iterator>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "base/random.h"
+#include "records/model/schema.h"
 #include "records/sqlite_db.h"
 #include "records/sqlite_migrations.h"
 #include "records/sqlite_store_impl.h"
@@ -87,6 +90,16 @@ TEST(MigrationsTest, ReferenceIndexesArePartialAndServeLookups) {
   InsertReferenceRows(*conn);
   auto n = ApplyMigrations(*conn, EmbeddedMigrations());
   ASSERT_TRUE(n.ok()) << n.status().ToString();
+  // Every reference field of the model has an index here: the referential
+  // check of a delete looks records up by each of them.
+  std::set<std::string> model_refs;
+  for (const EntitySchema& e : AllEntities()) {
+    for (const FieldSpec& f : e.fields) {
+      if (f.type == FieldType::kReference) model_refs.insert(std::string(f.name));
+    }
+  }
+  EXPECT_EQ(model_refs,
+            std::set<std::string>(std::begin(kReferenceFields), std::end(kReferenceFields)));
   const std::pair<const char*, const char*> expected[] = {
       {"enrollment", "e1"}, {"attendance", "a1"}, {"enrollment", "e1"}, {"enrollment", "e1"}};
   const char* values[] = {"t1", "e1", "p1", "m1"};
