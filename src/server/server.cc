@@ -35,10 +35,10 @@ using Clock = std::chrono::steady_clock;
 // libmicrohttpd's buffer per connection for the request line, headers and
 // body pieces (a longer header block is answered 431). libmicrohttpd zeroes
 // all of it for every request on a kept-alive connection, a cost that grows
-// with its size (at 32 KiB, memset was ~3 % of the server's samples under
-// 64 clients creating records), so it is kept to 8 KiB: an API request's
-// headers take well under 1 KiB, and bodies are handed over in pieces
-// whatever their size.
+// with its size (at 32 KiB, that memset was ~3 % of the server's samples
+// in the profile the README's records section describes), so it is kept to
+// 8 KiB: an API request's headers take well under 1 KiB, and bodies are
+// handed over in pieces whatever their size.
 constexpr size_t kConnectionMemory = size_t{8} << 10;
 
 constexpr std::array<int, 16> kStatuses = {200, 201, 204, 400, 401, 403, 404, 405,
