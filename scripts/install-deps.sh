@@ -9,6 +9,7 @@ PACKAGES=(
   # libraries
   libssl-dev libsodium-dev libzstd-dev nlohmann-json3-dev libcli11-dev
   libcurl4-openssl-dev libtinyxml2-dev libtomlplusplus-dev libcpp-httplib-dev libmicrohttpd-dev libsqlite3-dev
+  libjemalloc-dev
   # tests
   libgtest-dev libgmock-dev python3 sqlite3 time curl openssl
   # benchmarks: the tools users compare Custos with

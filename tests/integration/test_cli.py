@@ -140,11 +140,19 @@ class SnapshotListingTest(CliCase):
     def test_version(self):
         r = run(["version"], password=None)
         self.assertEqual(r.rc, EXIT_OK, r)
-        m = re.match(r"custos (\d+\.\d+\.\d+) \(vault format (\d+)\)", r.out)
+        m = re.match(r"custos (\d+\.\d+\.\d+) \(vault format (\d+)\)\nallocator: (.+)\n", r.out)
         self.assertIsNotNone(m, r)
+        # The build says which allocator it linked (CUSTOS_JEMALLOC; off
+        # under the sanitizers).
+        expected = os.environ["CUSTOS_EXPECT_ALLOCATOR"]
+        if expected == "jemalloc":
+            self.assertRegex(m.group(3), r"^jemalloc 5\.")
+        else:
+            self.assertEqual(m.group(3), "system")
         j = run(["--json", "version"], password=None)
         self.assertEqual(j.rc, EXIT_OK, j)
-        self.assertEqual(j.json(), {"version": m.group(1), "vault_format": int(m.group(2))})
+        self.assertEqual(j.json(), {"version": m.group(1), "vault_format": int(m.group(2)),
+                                    "allocator": m.group(3)})
 
     def test_usage_errors_exit_2(self):
         self.init()
