@@ -147,7 +147,7 @@ class GroupCommitWriter {
   uint64_t next_seq_;  // writer thread only (read under mu_ by last_seq())
   uint64_t commits_ = 0;
   uint64_t writes_ = 0;
-  Status broken_;  // set when a sync failed: every later write is refused
+  Status broken_;  // set (by the notifier only) when a sync failed: every later write is refused
   std::thread thread_;
   std::thread::id thread_id_;
   std::thread::id notifier_id_;
