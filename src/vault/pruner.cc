@@ -62,6 +62,7 @@ Result<PruneStats> RunPrune(Vault& vault, const PruneOptions& opts) {
   std::vector<PackEntries> keep;
   std::vector<PackEntries> repack;
   std::vector<Hash256> remove;
+  std::vector<Hash256> unreferenced;
   std::unordered_set<Hash256, BlobIdHash> indexed;
   for (auto& p : packs) {
     indexed.insert(p.pack.id);
@@ -93,7 +94,7 @@ Result<PruneStats> RunPrune(Vault& vault, const PruneOptions& opts) {
   }
   for (const auto& [id, size] : stored) {
     if (!indexed.count(id)) {
-      remove.push_back(id);
+      unreferenced.push_back(id);
       stats.packs_unreferenced++;
       stats.bytes_freed += size;
     }
@@ -109,9 +110,18 @@ Result<PruneStats> RunPrune(Vault& vault, const PruneOptions& opts) {
        std::to_string(stats.packs_deleted) + " unused, " + std::to_string(stats.packs_repacked) +
        " to repack, " + std::to_string(stats.packs_unreferenced) + " unreferenced");
   if (opts.dry_run) return stats;
+
+  // 2. Packs no index names (what a failed or killed backup left) go first:
+  // nothing refers to them, and removing them frees room for the index
+  // written below, when a full disk is why prune runs.
+  for (const auto& id : unreferenced) {
+    Status st = vault.backend().Remove(PackObjectName(id));
+    if (!st.ok() && !st.IsNotFound()) return st.WithContext(PackObjectName(id));
+  }
+  // The indexes change only when an indexed pack goes or is repacked.
   if (remove.empty() && repack.empty()) return stats;
 
-  // 2. Repack the used blobs of partly used packs.
+  // 3. Repack the used blobs of partly used packs.
   std::vector<std::string> new_indexes;
   if (!repack.empty()) {
     BlobSaver saver(vault, BlobSaverOptions{.index_every_packs = 1u << 30});
@@ -136,17 +146,17 @@ Result<PruneStats> RunPrune(Vault& vault, const PruneOptions& opts) {
     }
     RETURN_IF_ERROR(saver.Finish());
   }
-  // 3. One index for every kept pack (the saver indexed the new ones).
+  // 4. One index for every kept pack (the saver indexed the new ones).
   if (!keep.empty()) {
     auto name = vault.SaveIndex(keep);
     if (!name.ok()) return name.status();
   }
-  // 4. Old indexes go before any pack they name.
+  // 5. Old indexes go before any pack they name.
   for (const auto& n : old_indexes) {
     Status st = vault.backend().Remove(n);
     if (!st.ok() && !st.IsNotFound()) return st.WithContext(n);
   }
-  // 5. Packs nobody names any more.
+  // 6. Packs the old indexes named that nothing uses any more.
   for (const auto& id : remove) {
     Status st = vault.backend().Remove(PackObjectName(id));
     if (!st.ok() && !st.IsNotFound()) return st.WithContext(PackObjectName(id));

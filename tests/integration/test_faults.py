@@ -3,6 +3,7 @@ under a running server's data directory."""
 import errno
 import json
 import os
+import shutil
 import subprocess
 import unittest
 
@@ -59,11 +60,34 @@ class DiskFullTest(SmallFsTestCase):
         self.ok("restore", "latest", "--target", target)
         self.assertEqual(tree_manifest(self.restored_root(target, src)), first)
 
-        # Once space is available again, prune clears the leftovers and a backup succeeds.
+        # Prune on a disk with room for its lock and nothing else: the failed
+        # backup's packs go first, before anything else is written, and prune
+        # frees the space they held.
+        filler = os.path.join(self.mnt, "filler")
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            for size in (1 << 20, 4096, 1):
+                while True:
+                    try:
+                        os.write(fd, b"\0" * size)
+                    except OSError as e:
+                        self.assertEqual(e.errno, errno.ENOSPC)
+                        break
+            self.assertEqual(shutil.disk_usage(self.mnt).free, 0)
+            os.ftruncate(fd, os.fstat(fd).st_size - 4096)  # one tmpfs page: the lock's
+        finally:
+            os.close(fd)
+        self.assertEqual(shutil.disk_usage(self.mnt).free, 4096)
+        out = self.ok("prune").out
+        self.assertRegex(out, r"[1-9]\d* unreferenced")
+        self.assertGreater(shutil.disk_usage(self.mnt).free, 4 << 20)
+        os.remove(filler)
+        self.ok("check", "--read-data")
+
+        # With space again, a backup succeeds.
         os.remove(os.path.join(src, "big.bin"))
         with open(os.path.join(src, "medium.bin"), "wb") as f:
             f.write(os.urandom(4 << 20))
-        self.ok("prune")
         self.ok("backup", src)
         self.ok("check", "--read-data")
         self.assertEqual(len(self.ok("snapshots", "--json").json()), 2)
