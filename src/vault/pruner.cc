@@ -36,9 +36,10 @@ Result<PruneStats> RunPrune(Vault& vault, const PruneOptions& opts) {
   std::vector<std::string> damaged;
   ASSIGN_OR_RETURN(auto snaps, vault.ListSnapshots(&damaged));
   if (!damaged.empty()) {
-    return Status::Corruption("prune cannot tell what a damaged snapshot references, so it "
-                              "removes nothing: " + damaged[0] +
-                              " (remove it with 'custos forget <id>' or repair it first)");
+    return Status::Corruption(
+        "prune cannot tell what a damaged snapshot references, so it "
+        "removes nothing: " +
+        damaged[0] + " (remove it with 'custos forget <id>' or repair it first)");
   }
   std::unordered_set<BlobId, BlobIdHash> used;
   RETURN_IF_ERROR(MarkUsed(vault, snaps, used));
