@@ -111,19 +111,22 @@ Result<PruneStats> RunPrune(Vault& vault, const PruneOptions& opts) {
        std::to_string(stats.packs_deleted) + " unused, " + std::to_string(stats.packs_repacked) +
        " to repack, " + std::to_string(stats.packs_unreferenced) + " unreferenced");
   if (opts.dry_run) return stats;
+  auto remove_packs = [&](const std::vector<Hash256>& ids) {
+    for (const auto& id : ids) {
+      Status st = vault.backend().Remove(PackObjectName(id));
+      if (!st.ok() && !st.IsNotFound()) return st.WithContext(PackObjectName(id));
+    }
+    return Status::OK();
+  };
 
   // 2. Packs no index names (what a failed or killed backup left) go first:
   // nothing refers to them, and removing them frees room for the index
   // written below, when a full disk is why prune runs.
-  for (const auto& id : unreferenced) {
-    Status st = vault.backend().Remove(PackObjectName(id));
-    if (!st.ok() && !st.IsNotFound()) return st.WithContext(PackObjectName(id));
-  }
+  RETURN_IF_ERROR(remove_packs(unreferenced));
   // The indexes change only when an indexed pack goes or is repacked.
   if (remove.empty() && repack.empty()) return stats;
 
   // 3. Repack the used blobs of partly used packs.
-  std::vector<std::string> new_indexes;
   if (!repack.empty()) {
     BlobSaver saver(vault, BlobSaverOptions{.index_every_packs = 1u << 30});
     for (const auto& p : repack) {
@@ -158,10 +161,7 @@ Result<PruneStats> RunPrune(Vault& vault, const PruneOptions& opts) {
     if (!st.ok() && !st.IsNotFound()) return st.WithContext(n);
   }
   // 6. Packs the old indexes named that nothing uses any more.
-  for (const auto& id : remove) {
-    Status st = vault.backend().Remove(PackObjectName(id));
-    if (!st.ok() && !st.IsNotFound()) return st.WithContext(PackObjectName(id));
-  }
+  RETURN_IF_ERROR(remove_packs(remove));
   return stats;
 }
 

@@ -27,6 +27,20 @@ class SmallFsTestCase(VaultTestCase):
         subprocess.run(["umount", "-l", self.mnt], check=False)
         super().tearDown()
 
+    def fill_disk(self, filler, leave=0):
+        """Fills the tmpfs with `filler` to its last byte, then frees `leave`
+        bytes (whole pages) of it."""
+        with open(filler, "wb", buffering=0) as f:
+            for size in (1 << 20, 4096, 1):
+                try:
+                    while True:
+                        f.write(b"\0" * size)
+                except OSError as e:
+                    self.assertEqual(e.errno, errno.ENOSPC)
+            self.assertEqual(os.statvfs(self.mnt).f_bavail, 0)
+            if leave:
+                f.truncate(f.tell() - leave)
+
 
 class DiskFullTest(SmallFsTestCase):
     def setUp(self):
@@ -64,19 +78,7 @@ class DiskFullTest(SmallFsTestCase):
         # backup's packs go first, before anything else is written, and prune
         # frees the space they held.
         filler = os.path.join(self.mnt, "filler")
-        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            for size in (1 << 20, 4096, 1):
-                while True:
-                    try:
-                        os.write(fd, b"\0" * size)
-                    except OSError as e:
-                        self.assertEqual(e.errno, errno.ENOSPC)
-                        break
-            self.assertEqual(shutil.disk_usage(self.mnt).free, 0)
-            os.ftruncate(fd, os.fstat(fd).st_size - 4096)  # one tmpfs page: the lock's
-        finally:
-            os.close(fd)
+        self.fill_disk(filler, leave=4096)  # one tmpfs page: the lock's
         self.assertEqual(shutil.disk_usage(self.mnt).free, 4096)
         out = self.ok("prune").out
         self.assertRegex(out, r"[1-9]\d* unreferenced")
@@ -113,16 +115,6 @@ class ServerDiskFullTest(SmallFsTestCase):
         self.servers.append(srv)
         return srv
 
-    def fill_disk(self):
-        with open(self.filler, "wb", buffering=0) as f:
-            for size in (1 << 20, 4096, 1):
-                try:
-                    while True:
-                        f.write(b"\0" * size)
-                except OSError as e:
-                    self.assertEqual(e.errno, errno.ENOSPC)
-        self.assertEqual(os.statvfs(self.mnt).f_bavail, 0)
-
     def health(self, srv):
         status, doc = srv.json("GET", "/health", token=None)
         self.assertEqual(status, 200 if doc["status"] == "ok" else 503, doc)
@@ -139,7 +131,7 @@ class ServerDiskFullTest(SmallFsTestCase):
         h = self.health(srv)
         self.assertEqual((h["status"], h["tree_size"], h["checkpoint_size"]), ("ok", 20, 0), h)
 
-        self.fill_disk()
+        self.fill_disk(self.filler)
         for i in range(10):
             _, doc = srv.json("POST", "/api/v1/employers", {"name": "Late %d" % i}, expect=507)
             self.assertEqual(doc["error"]["code"], "no_space", doc)
