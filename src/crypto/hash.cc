@@ -57,8 +57,9 @@ Hash256 HmacSha256(ByteView key, ByteView data) { return Hmac(key).Compute(data)
 
 #ifndef OPENSSL_NO_DEPRECATED_3_0
 
-// A plain SHA256_CTX: no context allocation or provider dispatch per stream
-// (a journal entry hashes its payload commitment with one).
+// A plain SHA256_CTX: no EVP context to allocate and set up, and no
+// provider dispatch, per stream (a journal entry hashes its payload
+// commitment with one); the Impl itself is the one allocation.
 struct Sha256Stream::Impl {
   SHA256_CTX ctx;
   ~Impl() { SecureWipe(&ctx, sizeof(ctx)); }  // it may hold part of a secret input

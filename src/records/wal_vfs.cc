@@ -26,7 +26,9 @@ struct File {
   sqlite3_int64 end;  // where this connection's last write ended; -1: unknown
   bool held;          // a frame header waits in `header`, for offset `end - 24`
   uint8_t header[kFrameHeader];
-  std::vector<uint8_t>* combined;  // the header and its page, written as one (WAL only)
+  // The header and its page, written as one. SQLite allocates the struct
+  // without constructing it: Open constructs this member and Close destroys it.
+  std::vector<uint8_t> combined;
 };
 
 File* AsFile(sqlite3_file* f) { return reinterpret_cast<File*>(f); }
@@ -61,9 +63,9 @@ int Write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
   File* file = AsFile(f);
   if (!file->wal) return Forward().xWrite(f, data, amount, offset);
   if (file->held && offset == file->end &&
-      Resize(*file->combined, kFrameHeader + static_cast<size_t>(amount))) {
+      Resize(file->combined, kFrameHeader + static_cast<size_t>(amount))) {
     file->held = false;
-    std::vector<uint8_t>& buf = *file->combined;
+    std::vector<uint8_t>& buf = file->combined;
     std::memcpy(buf.data(), file->header, kFrameHeader);
     std::memcpy(buf.data() + kFrameHeader, data, static_cast<size_t>(amount));
     g_combined.fetch_add(1, std::memory_order_relaxed);
@@ -87,7 +89,7 @@ int Write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
 // Every other call on the file writes the held header first.
 int Close(sqlite3_file* f) {
   int flushed = Flush(f);
-  delete AsFile(f)->combined;
+  AsFile(f)->combined.~vector();
   int rc = CloseReal(f);
   return flushed != SQLITE_OK ? flushed : rc;
 }
@@ -148,15 +150,7 @@ int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* f, int flags, int* ou
   file->wal = (flags & SQLITE_OPEN_WAL) != 0;
   file->end = -1;
   file->held = false;
-  file->combined = nullptr;
-  if (file->wal) {
-    try {
-      file->combined = new std::vector<uint8_t>();
-    } catch (const std::bad_alloc&) {
-      CloseReal(f);
-      return SQLITE_NOMEM;
-    }
-  }
+  if (file->wal) new (&file->combined) std::vector<uint8_t>();  // empty: allocates nothing
   file->shim.base.pMethods = file->wal ? &kMethods : &ForwardMethods();
   return SQLITE_OK;
 }

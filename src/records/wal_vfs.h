@@ -33,7 +33,7 @@ namespace custos::records {
 // sqlite3_open_v2, or nullptr when SQLite refused it (then open normally).
 const char* FrameCoalescingVfs();
 
-// Process-wide counts, for tests and metrics: writes that reached the WAL
+// Process-wide counts, for tests: writes that reached the WAL
 // file through this VFS, how many of them carried a held header, and how
 // many were a frame header written alone (rewritten in place, or held and
 // then followed by something other than its page).
