@@ -4,8 +4,8 @@
 Starts `custos serve` on a fresh data directory, creates the references an
 attendance record needs, then runs bench/load_gen (closed loop, keep-alive)
 for each client count and prints writes/s, p50/p99 latency, server and
-writer-thread CPU per write and the WAL KiB the writer thread writes per
-write. Every write is
+writer-thread CPU per write, the WAL KiB the writer thread writes per
+write and the server's peak resident memory. Every write is
 acknowledged only after its row and journal entry are fsynced. Finally it runs
 `custos audit verify` on the directory and reports entries/s.
 
@@ -75,6 +75,13 @@ def bytes_written(pid, thread_name):
     return total
 
 
+def peak_rss_mib(pid):
+    """The process's peak resident memory so far (VmHWM), in MiB."""
+    with open(f"/proc/{pid}/status") as f:
+        kib = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+    return round(kib / 1024, 1)
+
+
 def api(port, method, path, body=None):
     req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1{path}", method=method,
                                  data=json.dumps(body).encode() if body is not None else None,
@@ -140,6 +147,9 @@ def main():
             # What the writer thread wrote: the WAL frames of its commits.
             rows[-1]["wal_kib_per_write"] = round(
                 (bytes_written(srv.pid, "custos-writer") - wal0) / 1024 / max(rows[-1]["ok"], 1), 1)
+            # The server's peak resident memory since it started (all client
+            # counts so far).
+            rows[-1]["server_peak_rss_mib"] = peak_rss_mib(srv.pid)
             print(json.dumps(rows[-1]), file=sys.stderr)
     finally:
         srv.terminate()
