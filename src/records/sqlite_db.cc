@@ -2,8 +2,6 @@
 
 #include <string>
 
-#include "records/wal_vfs.h"
-
 namespace custos::records {
 
 Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
@@ -74,8 +72,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READWRITE;
   if (options.create) flags |= SQLITE_OPEN_CREATE;
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags,
-                           options.coalesce_wal_frames ? FrameCoalescingVfs() : nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     Status st = SqliteStatus(rc, db, "open database");
     sqlite3_close_v2(db);

@@ -85,9 +85,6 @@ struct ConnectionOptions {
   int busy_timeout_ms = 10000;
   // FULL makes a COMMIT durable when it returns (one fsync of the WAL).
   bool synchronous_full = true;
-  // Each WAL frame reaches the kernel in one write instead of two
-  // (wal_vfs.h): for the one connection that writes groups of records.
-  bool coalesce_wal_frames = false;
 };
 
 class Connection {

@@ -64,7 +64,6 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& data_d
   wopts.create = true;
   wopts.busy_timeout_ms = options.busy_timeout_ms;
   wopts.synchronous_full = true;
-  wopts.coalesce_wal_frames = true;
   std::string db_path = JoinPath(data_dir, "records.db");
   ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(db_path, wopts));
   // Erased rows are overwritten, not just unlinked from the b-tree.
