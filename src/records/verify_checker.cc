@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "base/random.h"
+#include "crypto/aead.h"
 #include "records/verify_crypto.h"
 #include "records/verify_leaf.h"
 #include "records/verify_memory.h"
+#include "records/verify_siphash.h"
 
 namespace custos::records {
 namespace {
@@ -161,19 +163,117 @@ RecordKey RecordKeys::Of(std::string_view entity, std::string_view record_id) co
   return out;
 }
 
-std::array<uint64_t, 2> RecordKeys::RowTerm(const RowFacts& row) const {
-  uint8_t buf[sizeof(row.key) + sizeof(row.data) + sizeof(row.subject) + 8];
+namespace {
+
+// RowTerm's message: the facts of a row, in a fixed layout.
+constexpr size_t kRowMessage = sizeof(RecordKey) + sizeof(ImageDigest) + kPseudonymSize + 8;
+
+void RowMessage(const RowFacts& row, uint8_t* buf) {
   uint8_t* p = buf;
   for (const auto* part : {&row.key, &row.data, &row.subject}) {
     std::memcpy(p, part->data(), part->size());
     p += part->size();
   }
   std::memcpy(p, &row.version, 8);
+}
+
+}  // namespace
+
+std::array<uint64_t, 2> RecordKeys::RowTerm(const RowFacts& row) const {
+  uint8_t buf[kRowMessage];
+  RowMessage(row, buf);
   uint8_t out[16];
   crypto_shorthash_siphashx24(out, buf, sizeof(buf), row_key_.data());
   std::array<uint64_t, 2> term;
   std::memcpy(term.data(), out, sizeof(out));
   return term;
+}
+
+void RecordKeys::RowTerms(const RowFacts* rows, size_t n, std::array<uint64_t, 2>* out) const {
+  constexpr size_t kAtOnce = 32;
+  uint8_t buf[kAtOnce][kRowMessage];
+  SipInput in[kAtOnce];
+  SipDigest digest[kAtOnce];
+  for (size_t done = 0; done < n; done += kAtOnce) {
+    const size_t m = std::min(kAtOnce, n - done);
+    for (size_t i = 0; i < m; ++i) {
+      RowMessage(rows[done + i], buf[i]);
+      in[i] = {buf[i], kRowMessage};
+    }
+    SipHashX24Many(row_key_.data(), in, m, digest);
+    for (size_t i = 0; i < m; ++i) std::memcpy(out[done + i].data(), digest[i].data(), 16);
+  }
+}
+
+void RowSet::AddAll(const RecordKeys& keys, const RowFacts* rows, size_t n) {
+  constexpr size_t kAtOnce = 64;
+  std::array<uint64_t, 2> terms[kAtOnce];
+  for (size_t done = 0; done < n; done += kAtOnce) {
+    const size_t m = std::min(kAtOnce, n - done);
+    keys.RowTerms(rows + done, m, terms);
+    for (size_t i = 0; i < m; ++i) Add(terms[i]);
+  }
+}
+
+namespace {
+
+// Appends to `b` without leaving a copy of its bytes in freed memory when
+// it has to grow.
+void AppendWiped(std::string& b, std::string_view more) {
+  if (b.size() + more.size() > b.capacity()) {
+    std::string bigger;
+    bigger.reserve(std::max(2 * b.capacity(), b.size() + more.size()));
+    bigger.append(b);
+    SecureWipe(b.data(), b.size());
+    b.swap(bigger);
+  }
+  b.append(more);
+}
+
+}  // namespace
+
+PendingDigests::~PendingDigests() {
+  for (Queue* q : {&keys_queue_, &images_queue_}) SecureWipe(q->bytes.data(), q->bytes.size());
+}
+
+void PendingDigests::Key(std::string_view entity, std::string_view record_id, RecordKey* out) {
+  // RecordKeys::Of's message: length-prefixed, so no two pairs share one.
+  std::string& b = keys_queue_.bytes;
+  const uint64_t n = entity.size();
+  const size_t at = b.size();
+  AppendWiped(b, std::string_view(reinterpret_cast<const char*>(&n), 8));
+  AppendWiped(b, entity);
+  AppendWiped(b, record_id);
+  keys_queue_.jobs.push_back({at, b.size() - at, out->data()});
+  if (keys_queue_.jobs.size() >= kBatch) Flush(keys_queue_, keys_.record_key_.data());
+}
+
+void PendingDigests::Image(std::string_view text, ImageDigest* out) {
+  std::string& b = images_queue_.bytes;
+  const size_t at = b.size();
+  AppendWiped(b, text);
+  images_queue_.jobs.push_back({at, text.size(), out->data()});
+  if (images_queue_.jobs.size() >= kBatch) Flush(images_queue_, keys_.image_key_.data());
+}
+
+void PendingDigests::Run() {
+  Flush(keys_queue_, keys_.record_key_.data());
+  Flush(images_queue_, keys_.image_key_.data());
+}
+
+void PendingDigests::Flush(Queue& q, const uint8_t* key) {
+  SipInput in[kBatch];
+  SipDigest digest[kBatch];
+  const auto* base = reinterpret_cast<const uint8_t*>(q.bytes.data());
+  for (size_t done = 0; done < q.jobs.size(); done += kBatch) {
+    const size_t m = std::min(kBatch, q.jobs.size() - done);
+    for (size_t i = 0; i < m; ++i) in[i] = {base + q.jobs[done + i].offset, q.jobs[done + i].size};
+    SipHashX24Many(key, in, m, digest);
+    for (size_t i = 0; i < m; ++i) std::memcpy(q.jobs[done + i].out, digest[i].data(), 16);
+  }
+  SecureWipe(q.bytes.data(), q.bytes.size());
+  q.bytes.clear();
+  q.jobs.clear();
 }
 
 ImageDigest RecordKeys::Image(std::string_view text) const {
@@ -201,7 +301,7 @@ bool CheckLeafAlone(const EntryColumns& in, const Pseudonym& column_subject, con
 }
 
 bool CheckLeafFields(const EntryColumns& in, const Pseudonym& column_subject,
-                     const RecordKeys& keys, EntryFacts& f) {
+                     const RecordKeys& keys, EntryFacts& f, PendingDigests* later) {
   f.seq = in.seq;
   f.leaf_hash = in.leaf_hash;
   LeafView leaf;
@@ -235,12 +335,18 @@ bool CheckLeafFields(const EntryColumns& in, const Pseudonym& column_subject,
   std::memcpy(f.prev_leaf_hash.data(), leaf.prev_leaf_hash, f.prev_leaf_hash.size());
   std::memcpy(f.commitment.data(), leaf.commitment, f.commitment.size());
   std::memcpy(f.subject.data(), leaf.subject, f.subject.size());
-  if (f.has_record_id) f.key = keys.Of(leaf.entity, leaf.record_id);
+  if (f.has_record_id) {
+    if (later != nullptr) {
+      later->Key(leaf.entity, leaf.record_id, &f.key);
+    } else {
+      f.key = keys.Of(leaf.entity, leaf.record_id);
+    }
+  }
   return true;
 }
 
 void CheckPayloadAlone(const Status& opened, const PayloadImages& images, const RecordKeys& keys,
-                       EntryFacts& f, const Hash256* commitment) {
+                       EntryFacts& f, const Hash256* commitment, PendingDigests* later) {
   f.opened = opened.ok();
   if (opened.ok()) {
     const Hash256 computed =
@@ -254,8 +360,13 @@ void CheckPayloadAlone(const Status& opened, const PayloadImages& images, const 
     f.has_before = images.has_before;
     f.has_after = images.has_after;
     if (f.record_event) {
-      if (images.has_before) f.before_digest = keys.Image(images.before);
-      if (images.has_after) f.after_digest = keys.Image(images.after);
+      if (later != nullptr) {
+        if (images.has_before) later->Image(images.before, &f.before_digest);
+        if (images.has_after) later->Image(images.after, &f.after_digest);
+      } else {
+        if (images.has_before) f.before_digest = keys.Image(images.before);
+        if (images.has_after) f.after_digest = keys.Image(images.after);
+      }
     }
   } else if (!opened.IsNotFound()) {
     f.problem = "payload: " + opened.message();
@@ -415,17 +526,24 @@ Status JournalChecker::FirstMissingRow(const EntryKeyFn& entry_key) const {
 std::optional<RowSet> JournalChecker::LiveRows() const {
   const RecordTable& t = impl_->table;
   RowSet rows;
+  constexpr size_t kAtOnce = 64;
+  RowFacts batch[kAtOnce];
+  size_t n = 0;
   for (size_t i = 0; i < t.Size(); ++i) {
     const RecordState& st = t.State(i);
     if (!st.is_record || !st.live) continue;
     if (!st.known) return std::nullopt;
-    RowFacts row;
+    RowFacts& row = batch[n++];
     row.key = st.key;
     row.data = st.after_digest;
     row.subject = st.subject;
     row.version = st.version;
-    rows.Add(keys_, row);
+    if (n == kAtOnce) {
+      rows.AddAll(keys_, batch, n);
+      n = 0;
+    }
   }
+  rows.AddAll(keys_, batch, n);
   return rows;
 }
 

@@ -41,6 +41,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "records/leaf.h"
@@ -52,6 +53,7 @@ using RecordKey = std::array<uint8_t, 16>;
 using ImageDigest = std::array<uint8_t, 16>;
 
 struct RowFacts;
+class PendingDigests;
 
 // Keys (entity, record id) pairs and digests images for one verification.
 // Thread-safe.
@@ -62,8 +64,11 @@ class RecordKeys {
   ImageDigest Image(std::string_view text) const;
   // The keyed 128-bit SipHash of all the facts of a row (RowSet's terms).
   std::array<uint64_t, 2> RowTerm(const RowFacts& row) const;
+  // RowTerm of rows[0..n), many at once (verify_siphash.h).
+  void RowTerms(const RowFacts* rows, size_t n, std::array<uint64_t, 2>* out) const;
 
  private:
+  friend class PendingDigests;
   std::array<uint8_t, 16> record_key_;
   std::array<uint8_t, 16> image_key_;
   std::array<uint8_t, 16> row_key_;
@@ -112,8 +117,10 @@ bool CheckLeafAlone(const EntryColumns& in, const Pseudonym& column_subject, con
 // CheckLeafFields, everything else. A caller that runs CheckLeafFields first
 // must still name the stored-hash problem, when there is one, instead of any
 // that CheckLeafFields found or that the payload would give.
+// With `later`, the record key is asked of it instead of computed (f.key is
+// written by its next Run).
 bool CheckLeafFields(const EntryColumns& in, const Pseudonym& column_subject,
-                     const RecordKeys& keys, EntryFacts& f);
+                     const RecordKeys& keys, EntryFacts& f, PendingDigests* later = nullptr);
 // The problem CheckLeafAlone names when the leaf's hash differs from the
 // stored one.
 inline constexpr const char* kStoredLeafHashProblem = "stored leaf hash does not match the leaf";
@@ -122,9 +129,11 @@ inline constexpr const char* kStoredLeafHashProblem = "stored leaf hash does not
 // opening the payload: OK with `images`, NotFound when the subject's key
 // was destroyed, or the error.
 // `commitment`, when given, is VerifyCommitment(images.salt, after-image)
-// computed by the caller.
+// computed by the caller. With `later`, the image digests are asked of it
+// (written into `f` by its next Run).
 void CheckPayloadAlone(const Status& opened, const PayloadImages& images, const RecordKeys& keys,
-                       EntryFacts& f, const Hash256* commitment = nullptr);
+                       EntryFacts& f, const Hash256* commitment = nullptr,
+                       PendingDigests* later = nullptr);
 
 // What stage 3 needs of one live row.
 struct RowFacts {
@@ -143,6 +152,8 @@ struct RowFacts {
 class RowSet {
  public:
   void Add(const RecordKeys& keys, const RowFacts& row) { Add(keys.RowTerm(row)); }
+  // The same for rows[0..n), their terms computed together.
+  void AddAll(const RecordKeys& keys, const RowFacts* rows, size_t n);
   void Add(const RowSet& other) { Add(std::array<uint64_t, 2>{other.lo_, other.hi_}); }
   bool operator==(const RowSet&) const = default;
 
@@ -153,6 +164,42 @@ class RowSet {
   }
   uint64_t lo_ = 0;
   uint64_t hi_ = 0;
+};
+
+// RecordKeys::Of and Image asked for now and computed later, many at once
+// (verify_siphash.h): a lane asks for the digests of an entry or a row as
+// it reads them and has them before it hands the item on. The inputs are
+// copied (they may be freed or reused before Run); the copies of texts,
+// which hold personal data, are wiped once digested. Each output is
+// written by the Run after the request, and must stay valid until then.
+// Runs by itself every kBatch requests of a kind.
+//
+// Thread-safety: one thread at a time.
+class PendingDigests {
+ public:
+  static constexpr size_t kBatch = 64;
+  explicit PendingDigests(const RecordKeys& keys) : keys_(keys) {}
+  ~PendingDigests();
+  PendingDigests(const PendingDigests&) = delete;
+  PendingDigests& operator=(const PendingDigests&) = delete;
+
+  void Key(std::string_view entity, std::string_view record_id, RecordKey* out);
+  void Image(std::string_view text, ImageDigest* out);
+  // Computes and writes every digest asked for so far.
+  void Run();
+
+ private:
+  struct Job {
+    size_t offset, size;
+    uint8_t* out;  // 16 bytes
+  };
+  struct Queue {
+    std::string bytes;
+    std::vector<Job> jobs;
+  };
+  void Flush(Queue& q, const uint8_t* key);
+  const RecordKeys& keys_;
+  Queue keys_queue_, images_queue_;
 };
 
 class JournalChecker {

@@ -115,7 +115,8 @@ Lane::Lane(ScanConnection& conn, const Keystore& keystore, const WrappedKeys& wr
       wrapped_(wrapped),
       keys_(keys),
       journal_(std::move(journal)),
-      rows_(std::move(rows)) {}
+      rows_(std::move(rows)),
+      later_(keys) {}
 
 Lane::~Lane() = default;
 
@@ -162,7 +163,7 @@ void Lane::CheckEntry(sqlite3_stmt* st, uint64_t seq, const Hash256& hash, Entry
   // payload's commitment (verify_sha.h): the payload of an entry whose hash
   // turns out wrong is opened for nothing, and the hash problem is still the
   // one named.
-  const bool fields_ok = CheckLeafFields(in, subject.pseudonym, keys_, f);
+  const bool fields_ok = CheckLeafFields(in, subject.pseudonym, keys_, f, &later_);
   Status opened;
   PayloadImages images;
   if (fields_ok) {
@@ -187,7 +188,7 @@ void Lane::CheckEntry(sqlite3_stmt* st, uint64_t seq, const Hash256& hash, Entry
     f.leaf_hash = hash;
     f.problem = kStoredLeafHashProblem;
   } else if (fields_ok) {
-    CheckPayloadAlone(opened, images, keys_, f, paired ? &commitment : nullptr);
+    CheckPayloadAlone(opened, images, keys_, f, paired ? &commitment : nullptr, &later_);
   }
   SecureWipe(plain_.data(), plain_.size());
   SecureWipe(storage_.data(), storage_.size());
@@ -217,10 +218,13 @@ Status Lane::ReadItem(uint64_t k, uint64_t last_seq, int64_t max_rowid, bool has
     }
     Hash256& hash = out.hashes.emplace_back();
     std::memcpy(hash.data(), stored.data(), hash.size());
+    // The digests asked for are written into out.facts: it must not move.
+    if (out.facts.size() == out.facts.capacity()) later_.Run();
     EntryFacts& f = out.facts.emplace_back();
     f.seq = seq;
     if (!hashes_only) CheckEntry(st, seq, hash, f);
   }
+  later_.Run();
   sqlite3_reset(st);
   if (!status.ok() || hashes_only) return status;
 
@@ -232,12 +236,21 @@ Status Lane::ReadItem(uint64_t k, uint64_t last_seq, int64_t max_rowid, bool has
   const RowidRange rowids = ItemRowids(k, last_seq, max_rowid);
   rows_.BindInt(1, rowids.first);
   rows_.BindInt(2, rowids.last);
+  size_t n = 0;
   while (NextRow(st, conn_.handle(), "read records", status)) {
-    RowFacts row;
-    row.key = keys_.Of(Column(st, 0), Column(st, 1));
-    ReadRowRest(st, row);
-    out.rows.Add(keys_, row);
+    RowFacts& row = row_batch_[n++];
+    later_.Key(Column(st, 0), Column(st, 1), &row.key);
+    row.version = static_cast<uint64_t>(sqlite3_column_int64(st, 2));
+    row.subject = Find(Column(st, 3)).pseudonym;
+    later_.Image(Column(st, 4), &row.data);
+    if (n == kRowBatch) {
+      later_.Run();
+      out.rows.AddAll(keys_, row_batch_, n);
+      n = 0;
+    }
   }
+  later_.Run();
+  out.rows.AddAll(keys_, row_batch_, n);
   sqlite3_reset(st);
   return status;
 }

@@ -116,6 +116,9 @@ class Lane {
   StringMap<std::unique_ptr<Subject>> subjects_;
   std::string_view last_id_;  // a key of subjects_ (node-based: stable)
   Subject* last_ = nullptr;
+  PendingDigests later_;  // the entries' and rows' keyed digests, many at once
+  static constexpr size_t kRowBatch = PendingDigests::kBatch;
+  RowFacts row_batch_[kRowBatch];  // ReadItem's rows waiting for their digests
   PayloadCipher cipher_;
   Bytes plain_;          // a decrypted payload (wiped after each entry)
   std::string storage_;  // its images (wiped after each entry)
