@@ -215,65 +215,59 @@ void RowSet::AddAll(const RecordKeys& keys, const RowFacts* rows, size_t n) {
   }
 }
 
-namespace {
-
-// Appends to `b` without leaving a copy of its bytes in freed memory when
-// it has to grow.
-void AppendWiped(std::string& b, std::string_view more) {
-  if (b.size() + more.size() > b.capacity()) {
-    std::string bigger;
-    bigger.reserve(std::max(2 * b.capacity(), b.size() + more.size()));
-    bigger.append(b);
-    SecureWipe(b.data(), b.size());
-    b.swap(bigger);
-  }
-  b.append(more);
+PendingDigests::~PendingDigests() {
+  for (Queue* q : {&keys_queue_, &images_queue_}) SecureWipe(q->bytes.get(), q->capacity);
 }
 
-}  // namespace
-
-PendingDigests::~PendingDigests() {
-  for (Queue* q : {&keys_queue_, &images_queue_}) SecureWipe(q->bytes.data(), q->bytes.size());
+uint8_t* PendingDigests::Queue::Append(size_t n) {
+  if (size + n > capacity) {
+    const size_t bigger = std::max({size_t{4096}, 2 * capacity, size + n});
+    auto grown = std::make_unique<uint8_t[]>(bigger);
+    if (size > 0) std::memcpy(grown.get(), bytes.get(), size);
+    SecureWipe(bytes.get(), capacity);
+    bytes = std::move(grown);
+    capacity = bigger;
+  }
+  uint8_t* at = bytes.get() + size;
+  size += n;
+  return at;
 }
 
 void PendingDigests::Key(std::string_view entity, std::string_view record_id, RecordKey* out) {
   // RecordKeys::Of's message: length-prefixed, so no two pairs share one.
-  std::string& b = keys_queue_.bytes;
+  Queue& q = keys_queue_;
   const uint64_t n = entity.size();
-  const size_t at = b.size();
-  AppendWiped(b, std::string_view(reinterpret_cast<const char*>(&n), 8));
-  AppendWiped(b, entity);
-  AppendWiped(b, record_id);
-  keys_queue_.jobs.push_back({at, b.size() - at, out->data()});
-  if (keys_queue_.jobs.size() >= kBatch) Flush(keys_queue_, keys_.record_key_.data());
+  const size_t size = 8 + entity.size() + record_id.size();
+  uint8_t* p = q.Append(size);
+  std::memcpy(p, &n, 8);
+  std::memcpy(p + 8, entity.data(), entity.size());
+  std::memcpy(p + 8 + entity.size(), record_id.data(), record_id.size());
+  q.jobs[q.count++] = {static_cast<size_t>(p - q.bytes.get()), size, out->data()};
+  if (q.count == kBatch) Flush(q, keys_.record_key_.data());
 }
 
 void PendingDigests::Image(std::string_view text, ImageDigest* out) {
-  std::string& b = images_queue_.bytes;
-  const size_t at = b.size();
-  AppendWiped(b, text);
-  images_queue_.jobs.push_back({at, text.size(), out->data()});
-  if (images_queue_.jobs.size() >= kBatch) Flush(images_queue_, keys_.image_key_.data());
+  Queue& q = images_queue_;
+  uint8_t* p = q.Append(text.size());
+  if (!text.empty()) std::memcpy(p, text.data(), text.size());
+  q.jobs[q.count++] = {static_cast<size_t>(p - q.bytes.get()), text.size(), out->data()};
+  if (q.count == kBatch) Flush(q, keys_.image_key_.data());
 }
 
 void PendingDigests::Run() {
-  Flush(keys_queue_, keys_.record_key_.data());
-  Flush(images_queue_, keys_.image_key_.data());
+  if (keys_queue_.count > 0) Flush(keys_queue_, keys_.record_key_.data());
+  if (images_queue_.count > 0) Flush(images_queue_, keys_.image_key_.data());
 }
 
 void PendingDigests::Flush(Queue& q, const uint8_t* key) {
   SipInput in[kBatch];
   SipDigest digest[kBatch];
-  const auto* base = reinterpret_cast<const uint8_t*>(q.bytes.data());
-  for (size_t done = 0; done < q.jobs.size(); done += kBatch) {
-    const size_t m = std::min(kBatch, q.jobs.size() - done);
-    for (size_t i = 0; i < m; ++i) in[i] = {base + q.jobs[done + i].offset, q.jobs[done + i].size};
-    SipHashX24Many(key, in, m, digest);
-    for (size_t i = 0; i < m; ++i) std::memcpy(q.jobs[done + i].out, digest[i].data(), 16);
-  }
-  SecureWipe(q.bytes.data(), q.bytes.size());
-  q.bytes.clear();
-  q.jobs.clear();
+  for (size_t i = 0; i < q.count; ++i) in[i] = {q.bytes.get() + q.jobs[i].offset, q.jobs[i].size};
+  SipHashX24Many(key, in, q.count, digest);
+  for (size_t i = 0; i < q.count; ++i) std::memcpy(q.jobs[i].out, digest[i].data(), 16);
+  SecureWipe(q.bytes.get(), q.size);
+  q.size = 0;
+  q.count = 0;
 }
 
 ImageDigest RecordKeys::Image(std::string_view text) const {

@@ -193,9 +193,14 @@ class PendingDigests {
     size_t offset, size;
     uint8_t* out;  // 16 bytes
   };
+  // The copied inputs, back to back, and what to write where. The buffer
+  // only grows; when it does, the old one is wiped before it is freed.
   struct Queue {
-    std::string bytes;
-    std::vector<Job> jobs;
+    std::unique_ptr<uint8_t[]> bytes;
+    size_t size = 0, capacity = 0;
+    Job jobs[kBatch];
+    size_t count = 0;
+    uint8_t* Append(size_t n);  // room for n more bytes
   };
   void Flush(Queue& q, const uint8_t* key);
   const RecordKeys& keys_;

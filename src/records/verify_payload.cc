@@ -293,7 +293,9 @@ class CanonicalReader {
 // "reason":S|null,"salt":S,"v":1}. False when `json` is not in it.
 bool ParseCanonical(std::string_view json, std::string& storage, PayloadImages& out,
                     std::string_view& salt_text) {
-  storage.resize(json.size());
+  // Grown, never shrunk: a resize zero-fills what it adds, which would cost
+  // as much as the parse for every entry.
+  if (storage.size() < json.size()) storage.resize(json.size());
   char* const base = storage.data();
   CanonicalReader r(json, base);
   bool present = false;
@@ -316,10 +318,6 @@ bool ParseCanonical(std::string_view json, std::string& storage, PayloadImages& 
 
 Status ParsePayloadImages(std::string_view json, std::string& storage, PayloadImages& out) {
   out = PayloadImages();
-  storage.clear();
-  // Unescaped text is never longer than its JSON string: no reallocation
-  // moves the views below.
-  storage.reserve(json.size());
   std::string_view salt_text;
   if (ParseCanonical(json, storage, out, salt_text)) {
     if (DecodeSalt(salt_text, out.salt)) return Status::OK();

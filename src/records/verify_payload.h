@@ -27,8 +27,9 @@ struct PayloadImages {
   std::array<uint8_t, kCommitmentSaltSize> salt{};
 };
 
-// Parses `json` into `out`, whose views point into `storage` (cleared and
-// refilled) and stay valid until `storage` is next changed.
+// Parses `json` into `out`, whose views point into `storage` (overwritten,
+// and grown when too short; it is not shrunk, so bytes past the views may
+// remain from earlier calls) and stay valid until `storage` is next changed.
 Status ParsePayloadImages(std::string_view json, std::string& storage, PayloadImages& out);
 
 }  // namespace custos::records
