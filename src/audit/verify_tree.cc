@@ -4,6 +4,7 @@
 #include <bit>
 
 #include "journal/merkle.h"
+#include "records/verify_sha.h"
 
 namespace custos::audit {
 namespace {
@@ -68,28 +69,73 @@ CheckpointTree::CheckpointTree(std::vector<uint64_t> sizes) : sizes_(std::move(s
 
 CheckpointTree::~CheckpointTree() = default;
 
+// Subtrees of at least 2^kMinSubtree leaves go level by level; 2^kMaxSubtree
+// bounds the scratch levels (the verifier hands over 4,096 at a time).
+constexpr int kMinSubtree = 2;
+constexpr int kMaxSubtree = 12;
+
 void CheckpointTree::Append(std::span<const Hash256> leaf_hashes) {
-  for (const Hash256& h : leaf_hashes) AppendOne(h);
+  size_t i = 0;
+  while (i < leaf_hashes.size()) {
+    const int m = SubtreeLevel(leaf_hashes.size() - i);
+    if (m < kMinSubtree) {
+      AppendOne(leaf_hashes[i++]);
+      continue;
+    }
+    const size_t n = size_t{1} << m;
+    AppendSubtree(leaf_hashes.subspan(i, n), m);
+    i += n;
+  }
+}
+
+int CheckpointTree::SubtreeLevel(size_t available) const {
+  int m = std::min<int>(kMaxSubtree, std::bit_width(available) - 1);
+  while (m > 0 && (size_ & ((uint64_t{1} << m) - 1)) != 0) --m;
+  // The next checkpoint not reached is past Size(); one strictly inside
+  // the subtree needs the peaks at its size.
+  if (next_checkpoint_ < sizes_.size()) {
+    while (m > 0 && sizes_[next_checkpoint_] < size_ + (uint64_t{1} << m)) --m;
+  }
+  return m;
 }
 
 void CheckpointTree::AppendOne(const Hash256& leaf_hash) {
-  const uint64_t pos = size_;
-  Captured(0, pos, leaf_hash);
-  peaks_.push_back(leaf_hash);
-  peak_levels_.push_back(0);
+  Captured(0, size_, leaf_hash);
+  PushPeak(leaf_hash, 0, size_);
+}
+
+void CheckpointTree::AppendSubtree(std::span<const Hash256> leaves, int m) {
+  const uint64_t first = size_;
+  for (size_t j = 0; j < leaves.size(); ++j) Captured(0, first + j, leaves[j]);
+  std::vector<Hash256>* from = nullptr;
+  size_t count = leaves.size();
+  for (int level = 1; level <= m; ++level) {
+    std::vector<Hash256>& to = level_[level % 2];
+    to.resize(count / 2);
+    records::VerifyNodeHashes(from == nullptr ? leaves.data() : from->data(), count / 2, to.data());
+    count /= 2;
+    for (size_t j = 0; j < count; ++j) Captured(level, (first >> level) + j, to[j]);
+    from = &to;
+  }
+  PushPeak((*from)[0], m, first + leaves.size() - 1);
+}
+
+void CheckpointTree::PushPeak(const Hash256& h, int level, uint64_t last) {
+  peaks_.push_back(h);
+  peak_levels_.push_back(level);
   // Merge equal-sized neighbours: each merge completes the subtree of
-  // 2^level leaves that ends at `pos`.
+  // 2^level leaves that ends at `last`.
   while (peaks_.size() >= 2 && peak_levels_[peaks_.size() - 1] == peak_levels_[peaks_.size() - 2]) {
     const size_t top = peaks_.size() - 1;
-    const int level = peak_levels_[top] + 1;
+    const int up = peak_levels_[top] + 1;
     const Hash256 node = journal::HashChildren(peaks_[top - 1], peaks_[top]);
     peaks_.pop_back();
     peak_levels_.pop_back();
     peaks_.back() = node;
-    peak_levels_.back() = level;
-    Captured(level, pos >> level, node);
+    peak_levels_.back() = up;
+    Captured(up, last >> up, node);
   }
-  ++size_;
+  size_ = last + 1;
   while (next_checkpoint_ < sizes_.size() && sizes_[next_checkpoint_] == size_) {
     ReachedCheckpoint();
   }

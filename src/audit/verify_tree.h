@@ -46,6 +46,17 @@ class CheckpointTree {
     uint64_t end = 0;
   };
   void AppendOne(const Hash256& leaf_hash);
+  // The level m of the largest complete subtree the next leaves can form at
+  // once (2^m of them, at most `available`): aligned at Size(), with no
+  // checkpoint strictly inside. 0 when only one leaf can go.
+  int SubtreeLevel(size_t available) const;
+  // Appends 2^m leaves as one subtree, hashed level by level, two nodes at
+  // a time (records::VerifyNodeHashes).
+  void AppendSubtree(std::span<const Hash256> leaves, int m);
+  // Pushes a complete subtree of 2^level leaves ending at leaf `last` and
+  // merges equal neighbours; then counts its leaves and reaches the
+  // checkpoints at the new size.
+  void PushPeak(const Hash256& h, int level, uint64_t last);
   void Captured(int level, uint64_t index, const Hash256& h);
   void ReachedCheckpoint();
   // The hash of [begin, Size()) from the current peaks, when `begin` is a
@@ -71,6 +82,7 @@ class CheckpointTree {
   uint64_t size_ = 0;
   std::vector<Hash256> peaks_;  // the compact range, largest subtree first
   std::vector<int> peak_levels_;
+  std::vector<Hash256> level_[2];  // AppendSubtree's levels (kept for their capacity)
 };
 
 }  // namespace custos::audit

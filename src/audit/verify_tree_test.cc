@@ -70,6 +70,27 @@ TEST(CheckpointTreeTest, MatchesMerkleTreeOnLongRandomSequences) {
   ExpectSameAsMerkleTree({1, 2, 4, 8, 16, 1024, 1025, 4095, 4096, 4097}, 333);
 }
 
+TEST(CheckpointTreeTest, MatchesMerkleTreeInLargeBatches) {
+  // As the verifier hands leaves over: 4,096 at a time, so that whole
+  // subtrees go level by level, with checkpoints on, next to and inside
+  // their boundaries.
+  ExpectSameAsMerkleTree({4096, 8192, 8195, 12288, 16383, 16384, 20000, 40960, 40961}, 4096);
+  ExpectSameAsMerkleTree({5, 4096, 4100, 9000, 9001, 30000}, 4096);
+  ExpectSameAsMerkleTree({30001}, 4096);
+  ExpectSameAsMerkleTree({3, 4093, 8190, 16000}, 5000);
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 5; ++round) {
+    std::vector<uint64_t> sizes;
+    uint64_t size = 0;
+    for (int i = 0; i < 12; ++i) {
+      size += 1 + rng() % 6000;
+      sizes.push_back(size);
+    }
+    ExpectSameAsMerkleTree(sizes, 4096);
+    if (HasFailure()) return;
+  }
+}
+
 TEST(CheckpointTreeTest, ReportsCheckpointsNotReached) {
   CheckpointTree tree({3, 10});
   std::vector<Hash256> leaves = {Leaf(0), Leaf(1), Leaf(2), Leaf(3)};

@@ -219,6 +219,39 @@ CUSTOS_SHA_TARGET void FinishAfterBlock(const uint32_t h[8], ByteView tail, Hash
   SecureWipe(block, sizeof(block));
 }
 
+// The two padded blocks of an interior node's message (65 bytes).
+void NodeBlocks(const Hash256& left, const Hash256& right, uint8_t* blocks) {
+  blocks[0] = 0x01;
+  std::memcpy(blocks + 1, left.data(), 32);
+  std::memcpy(blocks + 33, right.data(), 32);
+  blocks[65] = 0x80;
+  std::memset(blocks + 66, 0, 2 * kBlock - 66);
+  const uint64_t bits = 65 * 8;
+  blocks[2 * kBlock - 2] = static_cast<uint8_t>(bits >> 8);
+  blocks[2 * kBlock - 1] = static_cast<uint8_t>(bits);
+}
+
+CUSTOS_SHA_TARGET void NodesWithShaExtensions(const Hash256* children, size_t n, Hash256* out) {
+  alignas(16) uint8_t a[2 * kBlock], b[2 * kBlock];
+  size_t i = 0;
+  for (; i + 1 < n; i += 2) {
+    NodeBlocks(children[2 * i], children[2 * i + 1], a);
+    NodeBlocks(children[2 * i + 2], children[2 * i + 3], b);
+    NiState s = InitialState(), t = InitialState();
+    Compress2(s, a, t, b);
+    Compress2(s, a + kBlock, t, b + kBlock);
+    StoreDigest(s, out[i]);
+    StoreDigest(t, out[i + 1]);
+  }
+  if (i < n) {
+    NodeBlocks(children[2 * i], children[2 * i + 1], a);
+    NiState s = InitialState();
+    Compress1(s, a);
+    Compress1(s, a + kBlock);
+    StoreDigest(s, out[i]);
+  }
+}
+
 std::atomic<bool> g_allow_sha_extensions{true};
 
 bool ShaExtensionsAllowed() {
@@ -237,6 +270,22 @@ void VerifySha256Pair(ByteView a1, ByteView a2, ByteView b1, ByteView b2, Hash25
 #endif
   Sha256Parts(a1, a2, out_a);
   Sha256Parts(b1, b2, out_b);
+}
+
+void VerifyNodeHashes(const Hash256* children, size_t n, Hash256* out) {
+#ifdef CUSTOS_SHA_NI
+  if (ShaExtensionsAllowed()) {
+    NodesWithShaExtensions(children, n, out);
+    return;
+  }
+#endif
+  const uint8_t prefix = 0x01;
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t both[64];
+    std::memcpy(both, children[2 * i].data(), 32);
+    std::memcpy(both + 32, children[2 * i + 1].data(), 32);
+    Sha256Parts(ByteView(&prefix, 1), ByteView(both, sizeof(both)), out[i]);
+  }
 }
 
 SubjectHmac::SubjectHmac(ByteView key) : hmac_(key) {

@@ -13,6 +13,7 @@
 // it returns (a commitment's message is a decrypted after-image).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "base/bytes.h"
@@ -22,6 +23,11 @@ namespace custos::records {
 
 void VerifySha256Pair(ByteView a1, ByteView a2, ByteView b1, ByteView b2, Hash256& out_a,
                       Hash256& out_b);
+
+// RFC 6962 interior nodes for the verifier's tree (audit/verify_tree.h):
+// out[i] = SHA-256(0x01 || children[2i] || children[2i + 1]) for i < n, two
+// at a time with the SHA extensions. `out` must not overlap `children`.
+void VerifyNodeHashes(const Hash256* children, size_t n, Hash256* out);
 
 // HMAC-SHA256 keyed once, as crypto/hash.h Hmac (same results), for the
 // verifier's payload keys: on a CPU with the SHA extensions a message of at

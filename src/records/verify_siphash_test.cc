@@ -87,7 +87,7 @@ TEST_P(SipHashManyTest, AChangedByteChangesOnlyItsDigest) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, SipHashManyTest, ::testing::Values(true, false),
-                         [](const auto& info) { return info.param ? "Vectors" : "OneByOne"; });
+                         [](const auto& p) { return p.param ? "Vectors" : "OneByOne"; });
 
 }  // namespace
 }  // namespace custos::records
