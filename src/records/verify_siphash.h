@@ -1,11 +1,10 @@
 // SipHash-2-4 with a 128-bit output, as libsodium's
 // crypto_shorthash_siphashx24, of many messages under one key: the
 // verifier digests several million short texts (record keys, images, row
-// terms) per million journal entries. On a CPU with AVX-512 eight messages
-// go through the rounds side by side, one per 64-bit lane, which costs
-// little more than one message through the scalar rounds (each round
-// waits on the one before); elsewhere the messages go through libsodium one
-// by one.
+// terms) per million journal entries. On a CPU with AVX-512 the messages
+// go through the rounds side by side, one per 64-bit lane, sixteen at a
+// time in two groups of eight whose rounds interleave (each round waits on
+// the one before); elsewhere they go through libsodium one by one.
 //
 // Contract: out[i] == crypto_shorthash_siphashx24(in[i], key) for every
 // i < n, whatever the lengths (0 included) and however they differ within
