@@ -1,6 +1,7 @@
 #include "records/verify_leaf.h"
 
 #include <array>
+#include <cstring>
 
 namespace custos::records {
 namespace {
@@ -44,8 +45,12 @@ class Reader {
   }
   bool BE64(uint64_t& v) {
     if (end_ - p_ < 8) return false;
-    v = 0;
-    for (int i = 0; i < 8; ++i) v = (v << 8) | p_[i];
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    std::memcpy(&v, p_, 8);  // one load and a byte swap, not a loop per byte
+    v = __builtin_bswap64(v);
+#else
+    std::memcpy(&v, p_, 8);
+#endif
     p_ += 8;
     return true;
   }
