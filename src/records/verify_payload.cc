@@ -149,6 +149,34 @@ __attribute__((target("ssse3,popcnt"))) void CopyPlainAndQuotes(const unsigned c
 
 #endif  // CUSTOS_PAYLOAD_SSSE3
 
+// True when [p, end) has no backslash, control or non-ASCII byte: sixteen
+// bytes at a time where SSE2 is there (the last block overlapping the one
+// before, which a check for absence allows), a byte at a time otherwise.
+bool NoEscapeOrControl(const unsigned char* p, const unsigned char* end) {
+#ifdef __SSE2__
+  if (end - p >= 16) {
+    const __m128i space = _mm_set1_epi8(0x20);
+    const __m128i backslash = _mm_set1_epi8('\\');
+    auto clean = [&](const unsigned char* at) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+      // Signed: bytes >= 0x80 are negative, so below 0x20 as well.
+      const __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, backslash));
+      return _mm_movemask_epi8(bad) == 0;
+    };
+    for (; end - p > 16; p += 16) {
+      if (!clean(p)) return false;
+    }
+    return clean(end - 16);
+  }
+#endif
+  unsigned bad = 0;
+  for (; p < end; ++p) {
+    bad |= static_cast<unsigned>(*p == '\\') | static_cast<unsigned>(*p < 0x20) |
+           static_cast<unsigned>(*p >= 0x80);
+  }
+  return bad == 0;
+}
+
 // The byte each escape "\\c" stands for (0: not one the canonical form
 // uses; \u escapes are left to the full parser).
 constexpr std::array<char, 256> kUnescaped = [] {
@@ -226,14 +254,8 @@ class CanonicalReader {
     const void* quote = std::memchr(start, '"', static_cast<size_t>(end_ - start));
     if (quote == nullptr) return false;
     const unsigned char* stop = static_cast<const unsigned char*>(quote);
-    // No escape, control or non-ASCII byte before the quote (no branch per
-    // byte: strings here are short and never have one).
-    unsigned bad = 0;
-    for (const unsigned char* q = start; q < stop; ++q) {
-      bad |= static_cast<unsigned>(*q == '\\') | static_cast<unsigned>(*q < 0x20) |
-             static_cast<unsigned>(*q >= 0x80);
-    }
-    if (bad != 0) return false;
+    // No escape, control or non-ASCII byte before the quote.
+    if (!NoEscapeOrControl(start, stop)) return false;
     out = std::string_view(reinterpret_cast<const char*>(start), static_cast<size_t>(stop - start));
     p_ = stop + 1;
     return true;

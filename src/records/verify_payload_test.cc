@@ -234,6 +234,18 @@ TEST(VerifyPayloadTest, AgreesWithDecodePayloadJsonOffTheCanonicalForm) {
       "",
   };
   for (const std::string& in : inputs) ExpectSameAsDecode(in);
+  // An escape, a control byte or a non-ASCII one inside the salt, at every
+  // position (the check goes sixteen bytes at a time, the last block
+  // overlapping).
+  for (size_t at = 0; at < salt.size(); ++at) {
+    for (const std::string& odd :
+         {std::string("\\/"), std::string("\x01"), std::string("\xc3\xa9")}) {
+      std::string changed = salt;
+      changed.replace(at, 1, odd);
+      ExpectSameAsDecode(R"({"actor":"a","after":"x","before":null,"reason":null,"salt":")" +
+                         changed + R"(","v":1})");
+    }
+  }
   // Raw bytes in the canonical form: well-formed UTF-8 or not (RFC 3629).
   for (std::string bytes : {"\xc3\xa9", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80",
                             "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "\xc0\xaf", "\xc1\xbf",
