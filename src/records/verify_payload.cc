@@ -311,6 +311,17 @@ class CanonicalReader {
   char* o_;
 };
 
+// Clears `out` field by field: `out = PayloadImages()` built a temporary
+// with 8-byte stores and copied it with 16-byte loads, which stall on store
+// forwarding (a third of this file's samples in the verifier).
+void Reset(PayloadImages& out) {
+  out.has_before = false;
+  out.has_after = false;
+  out.before = {};
+  out.after = {};
+  out.salt.fill(0);
+}
+
 // The canonical form: {"actor":S,"after":S|null,"before":S|null,
 // "reason":S|null,"salt":S,"v":1}. False when `json` is not in it.
 bool ParseCanonical(std::string_view json, std::string& storage, PayloadImages& out,
@@ -339,7 +350,7 @@ bool ParseCanonical(std::string_view json, std::string& storage, PayloadImages& 
 }  // namespace
 
 Status ParsePayloadImages(std::string_view json, std::string& storage, PayloadImages& out) {
-  out = PayloadImages();
+  Reset(out);
   std::string_view salt_text;
   if (ParseCanonical(json, storage, out, salt_text)) {
     if (DecodeSalt(salt_text, out.salt)) return Status::OK();
@@ -350,7 +361,7 @@ Status ParsePayloadImages(std::string_view json, std::string& storage, PayloadIm
     std::memcpy(out.salt.data(), salt->data(), kCommitmentSaltSize);
     return Status::OK();
   }
-  out = PayloadImages();
+  Reset(out);
   storage.clear();
   ASSIGN_OR_RETURN(Payload p, DecodePayloadJson(json));
   storage.reserve((p.after ? p.after->size() : 0) + (p.before ? p.before->size() : 0));
