@@ -79,16 +79,40 @@ Hash256 VerifyCommitment(ByteView salt, std::string_view after) {
 
 #endif
 
-Key256 DerivePayloadKey(const SubjectHmac& subject_key, uint64_t seq) {
-  uint8_t msg[kPayloadKeyLabel.size() + 1 + 8];
+namespace {
+
+constexpr size_t kKeyMessage = kPayloadKeyLabel.size() + 1 + 8;
+
+void KeyMessage(uint64_t seq, uint8_t msg[kKeyMessage]) {
   std::memcpy(msg, kPayloadKeyLabel.data(), kPayloadKeyLabel.size());
   msg[kPayloadKeyLabel.size()] = 0;
   BigEndian64(seq, msg + kPayloadKeyLabel.size() + 1);
+}
+
+}  // namespace
+
+Key256 DerivePayloadKey(const SubjectHmac& subject_key, uint64_t seq) {
+  uint8_t msg[kKeyMessage];
+  KeyMessage(seq, msg);
   Hash256 h = subject_key.Compute(ByteView(msg, sizeof(msg)));
   Key256 key;
   std::memcpy(key.data(), h.data(), key.size());
   SecureWipe(h.data(), h.size());
   return key;
+}
+
+void DerivePayloadKeys(const SubjectHmac& key_a, uint64_t seq_a, const SubjectHmac& key_b,
+                       uint64_t seq_b, Key256& out_a, Key256& out_b) {
+  uint8_t msg_a[kKeyMessage], msg_b[kKeyMessage];
+  KeyMessage(seq_a, msg_a);
+  KeyMessage(seq_b, msg_b);
+  Hash256 ha, hb;
+  SubjectHmac::ComputeTwo(key_a, ByteView(msg_a, kKeyMessage), key_b, ByteView(msg_b, kKeyMessage),
+                          ha, hb);
+  std::memcpy(out_a.data(), ha.data(), out_a.size());
+  std::memcpy(out_b.data(), hb.data(), out_b.size());
+  SecureWipe(ha.data(), ha.size());
+  SecureWipe(hb.data(), hb.size());
 }
 
 // With one key per entry, a fresh key's setup is most of the cost:
@@ -129,26 +153,51 @@ PayloadCipher::PayloadCipher(bool allow_instructions)
 
 PayloadCipher::~PayloadCipher() = default;
 
+namespace {
+
+bool WellFormed(ByteView sealed) {
+  return sealed.size() >= 1 + kNonceSize + kAeadTagSize && sealed[0] == kPayloadFormat &&
+         sealed.size() - 1 - kNonceSize - kAeadTagSize <= static_cast<size_t>(INT32_MAX);
+}
+
+}  // namespace
+
+void PayloadCipher::OpenTwo(const Entry& a, const Entry& b, Status& status_a, Status& status_b) {
+  if (!WellFormed(a.sealed) || !WellFormed(b.sealed)) {
+    status_a = Open(*a.subject_key, a.seq, *a.leaf_hash, a.sealed, *a.plain);
+    status_b = Open(*b.subject_key, b.seq, *b.leaf_hash, b.sealed, *b.plain);
+    return;
+  }
+  Key256 key_a, key_b;
+  DerivePayloadKeys(*a.subject_key, a.seq, *b.subject_key, b.seq, key_a, key_b);
+  status_a = OpenWithKey(key_a, *a.leaf_hash, a.sealed, *a.plain);
+  status_b = OpenWithKey(key_b, *b.leaf_hash, b.sealed, *b.plain);
+  SecureWipe(key_a.data(), key_a.size());
+  SecureWipe(key_b.data(), key_b.size());
+}
+
 Status PayloadCipher::Open(const SubjectHmac& subject_key, uint64_t seq, const Hash256& leaf_hash,
                            ByteView sealed, Bytes& plain) {
-  if (sealed.size() < 1 + kNonceSize + kAeadTagSize || sealed[0] != kPayloadFormat) {
-    return Status::Corruption("payload: malformed sealed payload");
-  }
+  if (!WellFormed(sealed)) return Status::Corruption("payload: malformed sealed payload");
+  Key256 key = DerivePayloadKey(subject_key, seq);
+  Status st = OpenWithKey(key, leaf_hash, sealed, plain);
+  SecureWipe(key.data(), key.size());
+  return st;
+}
+
+Status PayloadCipher::OpenWithKey(const Key256& key, const Hash256& leaf_hash, ByteView sealed,
+                                  Bytes& plain) {
+  if (!WellFormed(sealed)) return Status::Corruption("payload: malformed sealed payload");
   const size_t n = sealed.size() - 1 - kNonceSize - kAeadTagSize;
-  if (n > static_cast<size_t>(INT32_MAX)) {
-    return Status::Corruption("payload: malformed sealed payload");
-  }
   plain.resize(n + 1);  // never empty: data() is a valid pointer
   const uint8_t* nonce = sealed.data() + 1;
   const uint8_t* ct = nonce + kNonceSize;
-  Key256 key = DerivePayloadKey(subject_key, seq);
   bool ok;
   if (impl_->instructions) {
     ok = VerifyGcmOpen(key.data(), nonce, leaf_hash, ct, n, ct + n, plain.data());
   } else {
     ok = impl_->OpenEvp(key, nonce, leaf_hash, ct, n, ct + n, plain.data());
   }
-  SecureWipe(key.data(), key.size());
   if (!ok) {
     SecureWipe(plain.data(), plain.size());
     plain.clear();

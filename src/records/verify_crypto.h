@@ -32,6 +32,9 @@ Hash256 VerifyCommitment(ByteView salt, std::string_view after);
 // "custos/records/journal-payload/v1" || 0x00 || seq as 8 bytes big-endian),
 // with `subject_key` keyed with the subject's key.
 Key256 DerivePayloadKey(const SubjectHmac& subject_key, uint64_t seq);
+// The same for two entries at once (SubjectHmac::ComputeTwo).
+void DerivePayloadKeys(const SubjectHmac& key_a, uint64_t seq_a, const SubjectHmac& key_b,
+                       uint64_t seq_b, Key256& out_a, Key256& out_b);
 
 // AES-256-GCM opening of sealed payloads (0x01 || nonce[12] || ciphertext ||
 // tag[16]): verify_gcm.h where the CPU has AES-NI and PCLMULQDQ, else one
@@ -51,7 +54,19 @@ class PayloadCipher {
   Status Open(const SubjectHmac& subject_key, uint64_t seq, const Hash256& leaf_hash,
               ByteView sealed, Bytes& plain);
 
+  // Open for two entries, their payload keys derived together: each result
+  // is what Open would return for it.
+  struct Entry {
+    const SubjectHmac* subject_key;
+    uint64_t seq;
+    const Hash256* leaf_hash;
+    ByteView sealed;
+    Bytes* plain;
+  };
+  void OpenTwo(const Entry& a, const Entry& b, Status& status_a, Status& status_b);
+
  private:
+  Status OpenWithKey(const Key256& key, const Hash256& leaf_hash, ByteView sealed, Bytes& plain);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -155,43 +155,76 @@ const SubjectHmac* Lane::KeyOf(Subject& s, std::string_view subject_id, Status& 
   return s.key.get();
 }
 
-void Lane::CheckEntry(sqlite3_stmt* st, uint64_t seq, const Hash256& hash, EntryFacts& f) {
+void Lane::BeginEntry(sqlite3_stmt* st, uint64_t seq, const Hash256& hash, EntryFacts& f) {
   const std::string_view subject_id = Column(st, 4);
   Subject& subject = Find(subject_id);
-  const EntryColumns in{seq, AsBytes(Column(st, 2)), hash, Column(st, 5), Column(st, 6)};
+  Waiting& w = waiting_[waiting_count_++];
+  const ByteView leaf = AsBytes(Column(st, 2));
+  const EntryColumns in{seq, leaf, hash, Column(st, 5), Column(st, 6)};
+  w.seq = seq;
+  w.hash = hash;
+  w.f = &f;
+  w.key = nullptr;
+  w.opened = Status();
   // CheckLeafAlone with the leaf's hash computed last, together with the
   // payload's commitment (verify_sha.h): the payload of an entry whose hash
   // turns out wrong is opened for nothing, and the hash problem is still the
   // one named.
-  const bool fields_ok = CheckLeafFields(in, subject.pseudonym, keys_, f, &later_);
-  Status opened;
-  PayloadImages images;
-  if (fields_ok) {
-    if (const SubjectHmac* key = KeyOf(subject, subject_id, opened)) {
-      opened = cipher_.Open(*key, seq, hash, AsBytes(Column(st, 3)), plain_);
-      if (opened.ok()) opened = ParsePayloadImages(AsString(plain_), storage_, images);
+  w.fields_ok = CheckLeafFields(in, subject.pseudonym, keys_, f, &later_);
+  w.leaf.assign(leaf.begin(), leaf.end());
+  if (w.fields_ok) {
+    w.key = KeyOf(subject, subject_id, w.opened);
+    if (w.key != nullptr) {
+      const ByteView sealed = AsBytes(Column(st, 3));
+      w.sealed.assign(sealed.begin(), sealed.end());
     }
   }
-  const bool paired = fields_ok && opened.ok();
+  if (waiting_count_ == 2) FinishWaiting();
+}
+
+void Lane::FinishWaiting() {
+  if (waiting_count_ == 2 && waiting_[0].key != nullptr && waiting_[1].key != nullptr) {
+    Waiting& a = waiting_[0];
+    Waiting& b = waiting_[1];
+    cipher_.OpenTwo({a.key, a.seq, &a.hash, a.sealed, &a.plain},
+                    {b.key, b.seq, &b.hash, b.sealed, &b.plain}, a.opened, b.opened);
+  } else {
+    for (size_t i = 0; i < waiting_count_; ++i) {
+      Waiting& w = waiting_[i];
+      if (w.key != nullptr) w.opened = cipher_.Open(*w.key, w.seq, w.hash, w.sealed, w.plain);
+    }
+  }
+  for (size_t i = 0; i < waiting_count_; ++i) FinishEntry(waiting_[i]);
+  waiting_count_ = 0;
+}
+
+void Lane::FinishEntry(Waiting& w) {
+  EntryFacts& f = *w.f;
+  Status opened = w.opened;  // the payload's opening, or why its key is missing
+  PayloadImages images;
+  if (w.fields_ok && w.key != nullptr && opened.ok()) {
+    opened = ParsePayloadImages(AsString(w.plain), w.storage, images);
+  }
+  const bool paired = w.fields_ok && opened.ok();
   Hash256 leaf_hash, commitment;
   if (paired) {
     const uint8_t leaf_prefix = 0x00;  // as VerifyLeafHash
-    VerifySha256Pair(ByteView(&leaf_prefix, 1), in.leaf, images.salt,
+    VerifySha256Pair(ByteView(&leaf_prefix, 1), w.leaf, images.salt,
                      AsBytes(images.has_after ? images.after : std::string_view()), leaf_hash,
                      commitment);
   } else {
-    leaf_hash = VerifyLeafHash(in.leaf);
+    leaf_hash = VerifyLeafHash(w.leaf);
   }
-  if (leaf_hash != hash) {
+  if (leaf_hash != w.hash) {
     f = EntryFacts();
-    f.seq = seq;
-    f.leaf_hash = hash;
+    f.seq = w.seq;
+    f.leaf_hash = w.hash;
     f.problem = kStoredLeafHashProblem;
-  } else if (fields_ok) {
+  } else if (w.fields_ok) {
     CheckPayloadAlone(opened, images, keys_, f, paired ? &commitment : nullptr, &later_);
   }
-  SecureWipe(plain_.data(), plain_.size());
-  SecureWipe(storage_.data(), storage_.size());
+  SecureWipe(w.plain.data(), w.plain.size());
+  SecureWipe(w.storage.data(), w.storage.size());
 }
 
 Status Lane::ReadItem(uint64_t k, uint64_t last_seq, int64_t max_rowid, bool hashes_only,
@@ -218,12 +251,17 @@ Status Lane::ReadItem(uint64_t k, uint64_t last_seq, int64_t max_rowid, bool has
     }
     Hash256& hash = out.hashes.emplace_back();
     std::memcpy(hash.data(), stored.data(), hash.size());
-    // The digests asked for are written into out.facts: it must not move.
-    if (out.facts.size() == out.facts.capacity()) later_.Run();
+    // The entries waiting and the digests asked for are written into
+    // out.facts: it must not move.
+    if (out.facts.size() == out.facts.capacity()) {
+      FinishWaiting();
+      later_.Run();
+    }
     EntryFacts& f = out.facts.emplace_back();
     f.seq = seq;
-    if (!hashes_only) CheckEntry(st, seq, hash, f);
+    if (!hashes_only) BeginEntry(st, seq, hash, f);
   }
+  FinishWaiting();
   later_.Run();
   sqlite3_reset(st);
   if (!status.ok() || hashes_only) return status;

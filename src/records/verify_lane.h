@@ -103,7 +103,16 @@ class Lane {
        const RecordKeys& keys, StmtLease journal, StmtLease rows);
   Subject& Find(std::string_view subject_id);
   const SubjectHmac* KeyOf(Subject& s, std::string_view subject_id, Status& status);
-  void CheckEntry(sqlite3_stmt* st, uint64_t seq, const Hash256& hash, EntryFacts& f);
+  // An entry is checked in two steps. BeginEntry checks what needs the
+  // row's columns (they are gone at the next step) and copies the leaf and
+  // the sealed payload; FinishWaiting opens the payloads of the entries
+  // waiting, two at a time with their keys derived together, and checks the
+  // rest (FinishEntry). The checks and their order are those of a single
+  // pass (verify_checker.h).
+  void BeginEntry(sqlite3_stmt* st, uint64_t seq, const Hash256& hash, EntryFacts& f);
+  void FinishWaiting();
+  struct Waiting;
+  void FinishEntry(Waiting& w);
   // Fills `row` but its key from the current row of rows_'s statement.
   void ReadRowRest(sqlite3_stmt* st, RowFacts& row);
 
@@ -120,8 +129,19 @@ class Lane {
   static constexpr size_t kRowBatch = PendingDigests::kBatch;
   RowFacts row_batch_[kRowBatch];  // ReadItem's rows waiting for their digests
   PayloadCipher cipher_;
-  Bytes plain_;          // a decrypted payload (wiped after each entry)
-  std::string storage_;  // its images (wiped after each entry)
+  struct Waiting {
+    uint64_t seq = 0;
+    Hash256 hash{};
+    EntryFacts* f = nullptr;  // in the item's facts, which do not move meanwhile
+    bool fields_ok = false;
+    const SubjectHmac* key = nullptr;  // nullptr: `opened` says why
+    Status opened;
+    Bytes leaf, sealed;   // copies of the columns
+    Bytes plain;          // the decrypted payload (wiped after the entry)
+    std::string storage;  // its images (wiped after the entry)
+  };
+  Waiting waiting_[2];
+  size_t waiting_count_ = 0;
   // CheckRows' rows read but not judged yet (see there).
   struct PendingRow {
     std::string entity, id;

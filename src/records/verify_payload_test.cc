@@ -93,6 +93,27 @@ TEST_P(Sha256PairTest, SubjectHmacEqualsHmacSha256) {
   }
 }
 
+TEST_P(Sha256PairTest, SubjectHmacComputeTwoEqualsTwoComputes) {
+  std::string bytes(200, 'a');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 31 + 7);
+  const ByteView all = AsBytes(bytes);
+  for (size_t key_a : {0, 32, 65}) {
+    for (size_t key_b : {1, 32, 100}) {
+      const SubjectHmac a(all.subspan(0, key_a)), b(all.subspan(3, key_b));
+      // Both messages short enough for one more block, and not.
+      for (size_t na : {0, 42, 55, 56, 120}) {
+        for (size_t nb : {1, 42, 55, 64}) {
+          const ByteView da = all.subspan(70, na), db = all.subspan(60, nb);
+          Hash256 ha{}, hb{};
+          SubjectHmac::ComputeTwo(a, da, b, db, ha, hb);
+          ASSERT_EQ(ha, HmacSha256(all.subspan(0, key_a), da)) << key_a << " " << na;
+          ASSERT_EQ(hb, HmacSha256(all.subspan(3, key_b), db)) << key_b << " " << nb;
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(ShaExtensionsAndPortable, Sha256PairTest, ::testing::Bool());
 
 class PayloadCipherTest : public ::testing::TestWithParam<bool> {};
@@ -139,6 +160,49 @@ TEST_P(PayloadCipherTest, OpensWhatSealPayloadSealedAndNothingElse) {
     }
     Status st = cipher.Open(keys, 7, leaf_hash, bad, plain);
     EXPECT_EQ(st.message(), OpenPayload(subject_key, 7, leaf_hash, bad).status().message());
+  }
+}
+
+TEST_P(PayloadCipherTest, OpenTwoEqualsTwoOpens) {
+  Key256 key_a, key_b;
+  for (size_t i = 0; i < key_a.size(); ++i) {
+    key_a[i] = static_cast<uint8_t>(i + 1);
+    key_b[i] = static_cast<uint8_t>(i * 3 + 2);
+  }
+  const SubjectHmac hmac_a(key_a), hmac_b(key_b);
+  PayloadCipher cipher(/*allow_instructions=*/GetParam());
+  Hash256 hash_a{}, hash_b{};
+  hash_a[0] = 0x42;
+  hash_b[5] = 0x17;
+  const Bytes good_a = SealPayload(key_a, 10, hash_a, SamplePayload(R"({"a":"b"})", std::nullopt));
+  const Bytes good_b =
+      SealPayload(key_b, 11, hash_b, SamplePayload(R"({"a":"c","n":12345})", R"({"a":"b"})"));
+  Bytes flipped_a = good_a, flipped_b = good_b;
+  flipped_a[20] ^= 1;
+  flipped_b[flipped_b.size() - 1] ^= 1;
+  const Bytes short_a(20, 1);
+  // Every pairing of good, tampered and malformed payloads, with right and
+  // wrong seqs: each result is the one Open gives.
+  for (const Bytes* a : std::initializer_list<const Bytes*>{&good_a, &flipped_a, &short_a}) {
+    for (const Bytes* b : std::initializer_list<const Bytes*>{&good_b, &flipped_b}) {
+      for (uint64_t seq_b : {11ull, 12ull}) {
+        Bytes plain_a, plain_b, want_a, want_b;
+        Status sa, sb;
+        cipher.OpenTwo({&hmac_a, 10, &hash_a, *a, &plain_a},
+                       {&hmac_b, seq_b, &hash_b, *b, &plain_b}, sa, sb);
+        const Status wa = cipher.Open(hmac_a, 10, hash_a, *a, want_a);
+        const Status wb = cipher.Open(hmac_b, seq_b, hash_b, *b, want_b);
+        EXPECT_EQ(sa.ToString(), wa.ToString());
+        EXPECT_EQ(sb.ToString(), wb.ToString());
+        if (wa.ok()) {
+          EXPECT_EQ(plain_a, want_a);
+        }
+        if (wb.ok()) {
+          EXPECT_EQ(plain_b, want_b);
+        }
+        EXPECT_EQ(wb.ok(), b == &good_b && seq_b == 11);
+      }
+    }
   }
 }
 

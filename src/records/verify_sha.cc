@@ -205,18 +205,40 @@ CUSTOS_SHA_TARGET void StateAfterBlock(const uint8_t block[kBlock], uint32_t h[8
   StoreState(s, h);
 }
 
-// The digest of a message whose first block left state `h` and whose rest,
+// The last block of a message whose first block is done and whose rest,
 // `tail` (at most 55 bytes), fits in one more block.
-CUSTOS_SHA_TARGET void FinishAfterBlock(const uint32_t h[8], ByteView tail, Hash256& out) {
-  alignas(16) uint8_t block[kBlock] = {};
+void LastBlock(ByteView tail, uint8_t block[kBlock]) {
+  std::memset(block, 0, kBlock);
   if (!tail.empty()) std::memcpy(block, tail.data(), tail.size());
   block[tail.size()] = 0x80;
   const uint64_t bits = (kBlock + tail.size()) * 8;
   for (int i = 0; i < 8; ++i) block[kBlock - 1 - i] = static_cast<uint8_t>(bits >> (8 * i));
+}
+
+// The digest of a message whose first block left state `h` and whose rest,
+// `tail` (at most 55 bytes), fits in one more block.
+CUSTOS_SHA_TARGET void FinishAfterBlock(const uint32_t h[8], ByteView tail, Hash256& out) {
+  alignas(16) uint8_t block[kBlock];
+  LastBlock(tail, block);
   NiState s = LoadState(h);
   Compress1(s, block);
   StoreDigest(s, out);
   SecureWipe(block, sizeof(block));
+}
+
+// FinishAfterBlock for two messages, their compressions interleaved.
+CUSTOS_SHA_TARGET void FinishTwoAfterBlock(const uint32_t ha[8], ByteView tail_a,
+                                           const uint32_t hb[8], ByteView tail_b, Hash256& out_a,
+                                           Hash256& out_b) {
+  alignas(16) uint8_t a[kBlock], b[kBlock];
+  LastBlock(tail_a, a);
+  LastBlock(tail_b, b);
+  NiState s = LoadState(ha), t = LoadState(hb);
+  Compress2(s, a, t, b);
+  StoreDigest(s, out_a);
+  StoreDigest(t, out_b);
+  SecureWipe(a, sizeof(a));
+  SecureWipe(b, sizeof(b));
 }
 
 // The two padded blocks of an interior node's message (65 bytes).
@@ -326,6 +348,22 @@ Hash256 SubjectHmac::Compute(ByteView data) const {
   }
 #endif
   return hmac_.Compute(data);
+}
+
+void SubjectHmac::ComputeTwo(const SubjectHmac& a, ByteView data_a, const SubjectHmac& b,
+                             ByteView data_b, Hash256& out_a, Hash256& out_b) {
+#ifdef CUSTOS_SHA_NI
+  if (a.fast_ && b.fast_ && data_a.size() <= kBlock - 9 && data_b.size() <= kBlock - 9) {
+    Hash256 inner_a, inner_b;
+    FinishTwoAfterBlock(a.inner_, data_a, b.inner_, data_b, inner_a, inner_b);
+    FinishTwoAfterBlock(a.outer_, inner_a, b.outer_, inner_b, out_a, out_b);
+    SecureWipe(inner_a.data(), inner_a.size());
+    SecureWipe(inner_b.data(), inner_b.size());
+    return;
+  }
+#endif
+  out_a = a.Compute(data_a);
+  out_b = b.Compute(data_b);
 }
 
 bool UseShaExtensionsForTesting(bool allow) {

@@ -42,6 +42,11 @@ class SubjectHmac {
   SubjectHmac(const SubjectHmac&) = delete;
   SubjectHmac& operator=(const SubjectHmac&) = delete;
   Hash256 Compute(ByteView data) const;
+  // a.Compute(data_a) and b.Compute(data_b) together: with the SHA
+  // extensions the two inner compressions run interleaved, then the two
+  // outer ones.
+  static void ComputeTwo(const SubjectHmac& a, ByteView data_a, const SubjectHmac& b,
+                         ByteView data_b, Hash256& out_a, Hash256& out_b);
 
  private:
   Hmac hmac_;
