@@ -218,6 +218,10 @@ class JournalChecker {
 
   const RecordKeys& keys() const { return keys_; }
 
+  // A hint, before the first Add, that about `records` records will be
+  // added: their memory is faulted in on another thread meanwhile.
+  void Prefault(size_t records);
+
   // Stage 2: the next entry. Returns its problem; do not call Add again
   // after a problem.
   Status Add(const EntryFacts& f);
