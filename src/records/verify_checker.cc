@@ -88,10 +88,17 @@ class RecordTable {
   // nothing more where the kernel lacks MADV_POPULATE_WRITE (Linux 5.14).
   void Prefault(size_t records) {
     if (prefault_.joinable() || size_ != 0) return;
+    // No more than the slots were sized for (the journal's length, capped):
+    // a hint from a damaged file must not map memory beyond that.
+    records = std::min(records, slot_count_ / 2);
     std::vector<std::pair<uint8_t*, size_t>> regions{{slots_->data(), slots_->size()}};
-    while (chunks_.size() * kStatesPerChunk < records) {
-      chunks_.push_back(std::make_unique<Mapped>(kStatesPerChunk * sizeof(RecordState)));
-      regions.emplace_back(chunks_.back()->data(), chunks_.back()->size());
+    try {
+      while (chunks_.size() * kStatesPerChunk < records) {
+        chunks_.push_back(std::make_unique<Mapped>(kStatesPerChunk * sizeof(RecordState)));
+        regions.emplace_back(chunks_.back()->data(), chunks_.back()->size());
+      }
+    } catch (const std::bad_alloc&) {
+      // Mapped as far as the memory went; the rest is mapped as it is used.
     }
     try {
       prefault_ = std::thread([regions = std::move(regions)] {

@@ -159,10 +159,11 @@ Result<SqliteVerifyResult> VerifySqliteDataDir(const std::string& data_dir, uint
 
   // Every record has at least one entry: at most last_seq records (the
   // table grows past the cap if need be).
-  JournalChecker checker(static_cast<size_t>(std::min<uint64_t>(result.last_seq, 1u << 22)));
-  // Every live row is a record the journal names: at least that many.
+  const size_t expected = static_cast<size_t>(std::min<uint64_t>(result.last_seq, 1u << 22));
+  JournalChecker checker(expected);
+  // Every live row is a record the journal names: about that many.
   checker.Prefault(static_cast<size_t>(
-      std::min<uint64_t>(static_cast<uint64_t>(std::max<int64_t>(max_rowid, 0)), result.last_seq)));
+      std::min<uint64_t>(static_cast<uint64_t>(std::max<int64_t>(max_rowid, 0)), expected)));
   std::vector<std::unique_ptr<Lane>> lanes;  // after `conns`: destroyed first
   for (auto& conn : conns) {
     ASSIGN_OR_RETURN(std::unique_ptr<Lane> lane,
