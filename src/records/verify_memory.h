@@ -22,10 +22,18 @@ class Mapped {
   // Throws std::bad_alloc when the memory cannot be mapped.
   explicit Mapped(size_t bytes) : size_((bytes + kHuge - 1) / kHuge * kHuge) {
     if (size_ == 0) size_ = kHuge;
-    void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    // Huge pages need 2 MiB-aligned ranges, which kernels before 6.7 do not
+    // give by themselves: map 2 MiB more and unmap the unaligned ends.
+    void* p =
+        mmap(nullptr, size_ + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
-    madvise(p, size_, MADV_HUGEPAGE);  // a hint: fine if it fails
-    data_ = static_cast<uint8_t*>(p);
+    const uintptr_t start = reinterpret_cast<uintptr_t>(p);
+    const uintptr_t aligned = (start + kHuge - 1) / kHuge * kHuge;
+    if (aligned > start) munmap(p, aligned - start);
+    const size_t tail = start + size_ + kHuge - (aligned + size_);
+    if (tail > 0) munmap(reinterpret_cast<void*>(aligned + size_), tail);
+    data_ = reinterpret_cast<uint8_t*>(aligned);
+    madvise(data_, size_, MADV_HUGEPAGE);  // a hint: fine if it fails
   }
   ~Mapped() { munmap(data_, size_); }
   Mapped(const Mapped&) = delete;
