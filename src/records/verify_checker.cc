@@ -184,30 +184,21 @@ RecordKeys::RecordKeys() {
   RandomFill(row_key_);
 }
 
-RecordKey RecordKeys::Of(std::string_view entity, std::string_view record_id) const {
-  // Length-prefixed, so that no two (entity, id) pairs share an input.
-  uint8_t buf[8 + 256];
-  const uint64_t n = entity.size();
-  RecordKey out;
-  if (n + record_id.size() <= sizeof(buf) - 8) {
-    std::memcpy(buf, &n, 8);
-    std::memcpy(buf + 8, entity.data(), entity.size());
-    std::memcpy(buf + 8 + entity.size(), record_id.data(), record_id.size());
-    crypto_shorthash_siphashx24(out.data(), buf, 8 + entity.size() + record_id.size(),
-                                record_key_.data());
-  } else {
-    std::string long_input(reinterpret_cast<const char*>(&n), 8);
-    long_input.append(entity);
-    long_input.append(record_id);
-    crypto_shorthash_siphashx24(out.data(), reinterpret_cast<const uint8_t*>(long_input.data()),
-                                long_input.size(), record_key_.data());
-  }
-  return out;
-}
-
 namespace {
 
-// RowTerm's message: the facts of a row, in a fixed layout.
+// RecordKeys::Of's message: the entity's length (8 bytes), the entity and
+// the record id, so that no two (entity, id) pairs share one.
+size_t KeyMessageSize(std::string_view entity, std::string_view record_id) {
+  return 8 + entity.size() + record_id.size();
+}
+void WriteKeyMessage(std::string_view entity, std::string_view record_id, uint8_t* p) {
+  const uint64_t n = entity.size();
+  std::memcpy(p, &n, 8);
+  if (!entity.empty()) std::memcpy(p + 8, entity.data(), entity.size());
+  if (!record_id.empty()) std::memcpy(p + 8 + entity.size(), record_id.data(), record_id.size());
+}
+
+// RowSet's term message: the facts of a row, in a fixed layout.
 constexpr size_t kRowMessage = sizeof(RecordKey) + sizeof(ImageDigest) + kPseudonymSize + 8;
 
 void RowMessage(const RowFacts& row, uint8_t* buf) {
@@ -221,14 +212,19 @@ void RowMessage(const RowFacts& row, uint8_t* buf) {
 
 }  // namespace
 
-std::array<uint64_t, 2> RecordKeys::RowTerm(const RowFacts& row) const {
-  uint8_t buf[kRowMessage];
-  RowMessage(row, buf);
-  uint8_t out[16];
-  crypto_shorthash_siphashx24(out, buf, sizeof(buf), row_key_.data());
-  std::array<uint64_t, 2> term;
-  std::memcpy(term.data(), out, sizeof(out));
-  return term;
+RecordKey RecordKeys::Of(std::string_view entity, std::string_view record_id) const {
+  const size_t size = KeyMessageSize(entity, record_id);
+  uint8_t buf[8 + 256];
+  std::vector<uint8_t> long_input;
+  uint8_t* p = buf;
+  if (size > sizeof(buf)) {
+    long_input.resize(size);
+    p = long_input.data();
+  }
+  WriteKeyMessage(entity, record_id, p);
+  RecordKey out;
+  crypto_shorthash_siphashx24(out.data(), p, size, record_key_.data());
+  return out;
 }
 
 void RecordKeys::RowTerms(const RowFacts* rows, size_t n, std::array<uint64_t, 2>* out) const {
@@ -276,14 +272,10 @@ uint8_t* PendingDigests::Queue::Append(size_t n) {
 }
 
 void PendingDigests::Key(std::string_view entity, std::string_view record_id, RecordKey* out) {
-  // RecordKeys::Of's message: length-prefixed, so no two pairs share one.
   Queue& q = keys_queue_;
-  const uint64_t n = entity.size();
-  const size_t size = 8 + entity.size() + record_id.size();
+  const size_t size = KeyMessageSize(entity, record_id);
   uint8_t* p = q.Append(size);
-  std::memcpy(p, &n, 8);
-  std::memcpy(p + 8, entity.data(), entity.size());
-  std::memcpy(p + 8 + entity.size(), record_id.data(), record_id.size());
+  WriteKeyMessage(entity, record_id, p);
   q.jobs[q.count++] = {static_cast<size_t>(p - q.bytes.get()), size, out->data()};
   if (q.count == kBatch) Flush(q, keys_.record_key_.data());
 }
@@ -421,9 +413,9 @@ struct JournalChecker::Impl {
 
 JournalChecker::JournalChecker(size_t expected_records)
     : impl_(std::make_unique<Impl>(expected_records)) {}
+JournalChecker::~JournalChecker() = default;
 
 void JournalChecker::Prefault(size_t records) { impl_->table.Prefault(records); }
-JournalChecker::~JournalChecker() = default;
 
 Status JournalChecker::Add(const EntryFacts& f) {
   if (f.seq != impl_->expected) {

@@ -62,9 +62,8 @@ class RecordKeys {
   RecordKeys();  // draws random keys
   RecordKey Of(std::string_view entity, std::string_view record_id) const;
   ImageDigest Image(std::string_view text) const;
-  // The keyed 128-bit SipHash of all the facts of a row (RowSet's terms).
-  std::array<uint64_t, 2> RowTerm(const RowFacts& row) const;
-  // RowTerm of rows[0..n), many at once (verify_siphash.h).
+  // The keyed 128-bit SipHash of all the facts of each of rows[0..n)
+  // (RowSet's terms), many at once (verify_siphash.h).
   void RowTerms(const RowFacts* rows, size_t n, std::array<uint64_t, 2>* out) const;
 
  private:
@@ -144,14 +143,14 @@ struct RowFacts {
 };
 
 // An order-independent digest of a set of rows: the sum, modulo 2^128, of
-// RecordKeys::RowTerm of each (a multiset hash, Clarke et al. 2003,
+// the term (RecordKeys::RowTerms) of each (a multiset hash, Clarke et al. 2003,
 // "MSet-Add-Hash"). Under one RecordKeys, two different sets of rows have
 // equal digests with a chance of about 2^-128 for an adversary who does not
 // know the keys. Rows can be added in any order, on any thread, and the
 // digests of disjoint sets added up.
 class RowSet {
  public:
-  void Add(const RecordKeys& keys, const RowFacts& row) { Add(keys.RowTerm(row)); }
+  void Add(const RecordKeys& keys, const RowFacts& row) { AddAll(keys, &row, 1); }
   // The same for rows[0..n), their terms computed together.
   void AddAll(const RecordKeys& keys, const RowFacts* rows, size_t n);
   void Add(const RowSet& other) { Add(std::array<uint64_t, 2>{other.lo_, other.hi_}); }
