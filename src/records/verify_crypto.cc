@@ -163,11 +163,6 @@ bool WellFormed(ByteView sealed) {
 }  // namespace
 
 void PayloadCipher::OpenTwo(const Entry& a, const Entry& b, Status& status_a, Status& status_b) {
-  if (!WellFormed(a.sealed) || !WellFormed(b.sealed)) {
-    status_a = Open(*a.subject_key, a.seq, *a.leaf_hash, a.sealed, *a.plain);
-    status_b = Open(*b.subject_key, b.seq, *b.leaf_hash, b.sealed, *b.plain);
-    return;
-  }
   Key256 key_a, key_b;
   DerivePayloadKeys(*a.subject_key, a.seq, *b.subject_key, b.seq, key_a, key_b);
   status_a = OpenWithKey(key_a, *a.leaf_hash, a.sealed, *a.plain);
@@ -178,7 +173,6 @@ void PayloadCipher::OpenTwo(const Entry& a, const Entry& b, Status& status_a, St
 
 Status PayloadCipher::Open(const SubjectHmac& subject_key, uint64_t seq, const Hash256& leaf_hash,
                            ByteView sealed, Bytes& plain) {
-  if (!WellFormed(sealed)) return Status::Corruption("payload: malformed sealed payload");
   Key256 key = DerivePayloadKey(subject_key, seq);
   Status st = OpenWithKey(key, leaf_hash, sealed, plain);
   SecureWipe(key.data(), key.size());
