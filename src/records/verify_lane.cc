@@ -278,9 +278,7 @@ Status Lane::ReadItem(uint64_t k, uint64_t last_seq, int64_t max_rowid, bool has
   while (NextRow(st, conn_.handle(), "read records", status)) {
     RowFacts& row = row_batch_[n++];
     later_.Key(Column(st, 0), Column(st, 1), &row.key);
-    row.version = static_cast<uint64_t>(sqlite3_column_int64(st, 2));
-    row.subject = Find(Column(st, 3)).pseudonym;
-    later_.Image(Column(st, 4), &row.data);
+    ReadRowRest(st, row, &later_);
     if (n == kRowBatch) {
       later_.Run();
       out.rows.AddAll(keys_, row_batch_, n);
@@ -293,10 +291,14 @@ Status Lane::ReadItem(uint64_t k, uint64_t last_seq, int64_t max_rowid, bool has
   return status;
 }
 
-void Lane::ReadRowRest(sqlite3_stmt* st, RowFacts& row) {
+void Lane::ReadRowRest(sqlite3_stmt* st, RowFacts& row, PendingDigests* later) {
   row.version = static_cast<uint64_t>(sqlite3_column_int64(st, 2));
   row.subject = Find(Column(st, 3)).pseudonym;
-  row.data = keys_.Image(Column(st, 4));
+  if (later != nullptr) {
+    later->Image(Column(st, 4), &row.data);
+  } else {
+    row.data = keys_.Image(Column(st, 4));
+  }
 }
 
 Status Lane::CheckRows(RowidRange rowids, const JournalChecker& checker, RowFailure& out) {

@@ -113,8 +113,9 @@ class Lane {
   void FinishWaiting();
   struct Waiting;
   void FinishEntry(Waiting& w);
-  // Fills `row` but its key from the current row of rows_'s statement.
-  void ReadRowRest(sqlite3_stmt* st, RowFacts& row);
+  // Fills `row` but its key from the current row of rows_'s statement;
+  // with `later`, its data digest is asked of it (written by its next Run).
+  void ReadRowRest(sqlite3_stmt* st, RowFacts& row, PendingDigests* later = nullptr);
 
   ScanConnection& conn_;
   const Keystore& keystore_;
