@@ -362,6 +362,9 @@ Status ParsePayloadImages(std::string_view json, std::string& storage, PayloadIm
     return Status::OK();
   }
   Reset(out);
+  // The canonical attempt may have left plaintext anywhere in `storage`,
+  // which only grows: wipe all of it before it shrinks or moves.
+  SecureWipe(storage.data(), storage.size());
   storage.clear();
   ASSIGN_OR_RETURN(Payload p, DecodePayloadJson(json));
   storage.reserve((p.after ? p.after->size() : 0) + (p.before ? p.before->size() : 0));
