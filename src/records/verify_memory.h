@@ -30,7 +30,7 @@ class Mapped {
     const uintptr_t start = reinterpret_cast<uintptr_t>(p);
     const uintptr_t aligned = (start + kHuge - 1) / kHuge * kHuge;
     if (aligned > start) munmap(p, aligned - start);
-    const size_t tail = start + size_ + kHuge - (aligned + size_);
+    const size_t tail = kHuge - (aligned - start);  // what is left after data_ + size_
     if (tail > 0) munmap(reinterpret_cast<void*>(aligned + size_), tail);
     data_ = reinterpret_cast<uint8_t*>(aligned);
     madvise(data_, size_, MADV_HUGEPAGE);  // a hint: fine if it fails

@@ -22,13 +22,13 @@ void OneByOne(const uint8_t key[16], const SipInput* in, size_t n, SipDigest* ou
   }
 }
 
+#ifdef CUSTOS_SIPHASH_AVX512
+
 uint64_t Load64(const uint8_t* p) {
   uint64_t v;
   std::memcpy(&v, p, sizeof(v));
-  return v;  // little-endian: x86-64 only reaches the vector path
+  return v;  // little-endian: only x86-64 gets here
 }
-
-#ifdef CUSTOS_SIPHASH_AVX512
 
 #define CUSTOS_SIP_TARGET __attribute__((target("avx512f")))
 #define CUSTOS_SIP_INLINE CUSTOS_SIP_TARGET __attribute__((always_inline)) inline
@@ -172,7 +172,7 @@ bool VectorsAvailable() { return false; }
 
 void SipHashX24Many(const uint8_t key[16], const SipInput* in, size_t n, SipDigest* out) {
 #ifdef CUSTOS_SIPHASH_AVX512
-  // One or two messages are as quick one by one.
+  // One or two messages go one by one: they would leave most lanes idle.
   if (n > 2 && VectorsAvailable() && allow_vectors.load(std::memory_order_relaxed)) {
     size_t i = 0;
     for (; i + 8 < n; i += 16) Lanes<2>(key, in + i, std::min<size_t>(16, n - i), out + i);
