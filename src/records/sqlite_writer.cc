@@ -74,10 +74,11 @@ Status GroupCommitWriter::SyncWal() {
 }
 
 void GroupCommitWriter::NotifyLoop() {
-  // broken_ as this thread last set it: only this thread sets it, so it
-  // need not take the writer's mutex (which every submission takes) to
-  // read it back.
-  Status lost_before;
+  // Once a sync failed, groups the writer committed later follow lost
+  // frames in the WAL: no sync can vouch for them either. This is broken_
+  // as this thread set it: only this thread sets it, so it need not take
+  // the writer's mutex (which every submission takes) to read it back.
+  Status lost;
   while (true) {
     std::deque<Finished> batch;
     {
@@ -86,9 +87,6 @@ void GroupCommitWriter::NotifyLoop() {
       if (finished_.empty()) return;  // stopped and drained
       batch.swap(finished_);
     }
-    // Groups the writer committed after a failed sync follow lost frames in
-    // the WAL: a sync cannot vouch for them either.
-    Status lost = lost_before;
     // One sync makes every group committed so far durable.
     Status synced = !lost.ok() || wal_fd_ < 0 ? Status::OK() : SyncWal();
     if (!synced.ok()) {
@@ -97,7 +95,6 @@ void GroupCommitWriter::NotifyLoop() {
       // (restart it), and these callers learn that theirs may be lost.
       lost = Status::IOError("the records store could not make writes durable (" +
                              synced.message() + "); restart it");
-      lost_before = lost;
       std::lock_guard lock(mu_);
       broken_ = lost;
     }
