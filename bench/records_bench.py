@@ -94,6 +94,20 @@ def api(port, method, path, body=None):
         raise RuntimeError(f"{method} {path}: {e.code} {e.read().decode()}") from None
 
 
+def store_counters(port):
+    """The store's writes and group commits so far, from /metrics."""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/metrics",
+                                 headers={"Authorization": "Bearer " + TOKEN})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        text = r.read().decode()
+    values = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in ("custos_store_writes_total", "custos_store_commits_total"):
+            values[parts[0]] = int(parts[1])
+    return values["custos_store_writes_total"], values["custos_store_commits_total"]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", default="1,16,64")
@@ -132,6 +146,7 @@ def main():
             cpu0 = cpu_seconds(srv.pid)
             writer0 = cpu_seconds(srv.pid, "custos-writer")
             wal0 = bytes_written(srv.pid, "custos-writer")
+            writes0, commits0 = store_counters(port)
             out = subprocess.run([LOAD_GEN, "--port", str(port), "--token", TOKEN, "--clients", str(c),
                                   "--seconds", str(args.seconds), "--path", "/api/v1/attendance",
                                   "--body-file", body], capture_output=True, text=True, check=True)
@@ -147,6 +162,10 @@ def main():
             # What the writer thread wrote: the WAL frames of its commits.
             rows[-1]["wal_kib_per_write"] = round(
                 (bytes_written(srv.pid, "custos-writer") - wal0) / 1024 / max(rows[-1]["ok"], 1), 1)
+            # Writes per group commit: what one COMMIT (and one WAL sync)
+            # is shared by.
+            writes1, commits1 = store_counters(port)
+            rows[-1]["writes_per_commit"] = round((writes1 - writes0) / max(commits1 - commits0, 1), 1)
             # The server's peak resident memory since it started (all client
             # counts so far).
             rows[-1]["server_peak_rss_mib"] = peak_rss_mib(srv.pid)

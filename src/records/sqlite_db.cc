@@ -72,7 +72,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READWRITE;
   if (options.create) flags |= SQLITE_OPEN_CREATE;
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, options.vfs);
   if (rc != SQLITE_OK) {
     Status st = SqliteStatus(rc, db, "open database");
     sqlite3_close_v2(db);

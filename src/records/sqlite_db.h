@@ -85,6 +85,8 @@ struct ConnectionOptions {
   int busy_timeout_ms = 10000;
   // FULL makes a COMMIT durable when it returns (one fsync of the WAL).
   bool synchronous_full = true;
+  // The registered VFS to open with; nullptr: SQLite's default.
+  const char* vfs = nullptr;
 };
 
 class Connection {

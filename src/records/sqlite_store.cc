@@ -9,6 +9,7 @@
 
 #include "records/sqlite_migrations.h"
 #include "records/sqlite_store_impl.h"
+#include "records/wal_write_buffer.h"
 
 namespace custos::records {
 
@@ -64,6 +65,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& data_d
   wopts.create = true;
   wopts.busy_timeout_ms = options.busy_timeout_ms;
   wopts.synchronous_full = true;
+  // Each group commit's WAL frames reach the kernel in one write.
+  wopts.vfs = WalWriteBufferVfs();
   std::string db_path = JoinPath(data_dir, "records.db");
   ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(db_path, wopts));
   // Erased rows are overwritten, not just unlinked from the b-tree.

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "base/thread_name.h"
+#include "records/wal_write_buffer.h"
 
 namespace custos::records {
 
@@ -310,6 +311,20 @@ void GroupCommitWriter::ProcessGroup(std::vector<Op>& group) {
   }
   if (hooks_.on_commit) hooks_.on_commit(txn);
   for (auto& [id, key] : txn.new_keys) SecureWipe(key.data(), key.size());
+  // COMMIT writes out its frames before it returns (wal_write_buffer.h);
+  // should any still be gathered, they are written now, and if that fails,
+  // nothing after this group can be vouched for, as after a failed sync.
+  Status flushed = FlushWalWrites(conn_->handle());
+  if (!flushed.ok()) {
+    Status lost = Status::IOError("the records store could not write its write-ahead log (" +
+                                  flushed.message() + "); restart it");
+    {
+      std::lock_guard lock(mu_);
+      broken_ = lost;
+    }
+    fail_all(lost);
+    return;
+  }
   size_t ok_count = 0;
   for (const Status& s : results) ok_count += s.ok() ? 1 : 0;
   {
