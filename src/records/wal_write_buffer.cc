@@ -1,6 +1,7 @@
 #include "records/wal_write_buffer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <new>
@@ -22,6 +23,8 @@ constexpr int kFrameHeader = 24;
 // gathered; the int argument receives the result code.
 constexpr int kFlushControl = 0x43760002;
 
+std::atomic<uint64_t> wal_writes{0};
+
 struct File {
   shim::ShimFile shim;  // first
   bool wal;
@@ -37,6 +40,7 @@ int Flush(File* file) {
   int rc = SQLITE_OK;
   for (size_t done = 0; done < file->buffer.size() && rc == SQLITE_OK; done += kMaxWrite) {
     const size_t n = std::min(kMaxWrite, file->buffer.size() - done);
+    wal_writes.fetch_add(1, std::memory_order_relaxed);
     rc = shim::Write(&file->shim.base, file->buffer.data() + done, static_cast<int>(n),
                      file->start + static_cast<sqlite3_int64>(done));
   }
@@ -63,7 +67,10 @@ int Write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
     int rc = Flush(file);
     if (rc != SQLITE_OK) return rc;
   }
-  if (static_cast<size_t>(amount) > kCapacity) return shim::Write(f, data, amount, offset);
+  if (static_cast<size_t>(amount) > kCapacity) {
+    wal_writes.fetch_add(1, std::memory_order_relaxed);
+    return shim::Write(f, data, amount, offset);
+  }
   if (file->buffer.empty()) file->start = offset;
   const auto* bytes = static_cast<const uint8_t*>(data);
   try {
@@ -71,6 +78,7 @@ int Write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
   } catch (const std::bad_alloc&) {
     int rc = Flush(file);
     if (rc != SQLITE_OK) return rc;
+    wal_writes.fetch_add(1, std::memory_order_relaxed);
     return shim::Write(f, data, amount, offset);
   }
   const bool ends_commit = file->commit_header && amount != kFrameHeader;
@@ -163,6 +171,8 @@ const char* WalWriteBufferVfs() {
   static const bool registered = shim::RegisterVfs(vfs, kName, sizeof(File), Open);
   return registered ? kName : nullptr;
 }
+
+uint64_t WalWriteBufferWrites() { return wal_writes.load(std::memory_order_relaxed); }
 
 Status FlushWalWrites(sqlite3* db) {
   sqlite3_file* wal = nullptr;

@@ -29,6 +29,8 @@
 
 #include <sqlite3.h>
 
+#include <cstdint>
+
 #include "base/result.h"
 
 namespace custos::records {
@@ -36,6 +38,10 @@ namespace custos::records {
 // Registers the VFS (once, not as the default) and returns its name for
 // sqlite3_open_v2, or nullptr when SQLite refused it (then open normally).
 const char* WalWriteBufferVfs();
+
+// How many writes this VFS has made to WAL files so far, in all
+// connections (each is one call of the wrapped VFS's xWrite: one pwrite).
+uint64_t WalWriteBufferWrites();
 
 // Writes out what the WAL of `db`'s main database has gathered. OK when
 // nothing was gathered, or the connection does not use this VFS.
