@@ -198,9 +198,8 @@ void TruncateTxn(WriteTxn& txn, uint64_t seq0, size_t entries0, size_t keys0, si
 }  // namespace
 
 GroupCommitWriter::Pass GroupCommitWriter::RunFast(std::vector<Op>& group, WriteTxn& txn,
-                                                   Status& error, size_t from) {
-  for (size_t i = from; i < group.size(); ++i) {
-    Op& op = group[i];
+                                                   Status& error) {
+  for (Op& op : group) {
     Status st = op.mutation(txn);
     if (!st.ok()) {
       error = std::move(st);
@@ -279,25 +278,7 @@ void GroupCommitWriter::ProcessGroup(std::vector<Op>& group) {
     return;
   }
   Status error;
-  Pass pass = RunFast(group, txn, error, 0);
-  // Writes queued while the group ran join it before COMMIT: most would
-  // wait for the notifier's next sync anyway, and one larger commit writes fewer
-  // WAL pages per write than two (each rewrites the last page of every
-  // B-tree it touches).
-  while (pass == Pass::kAllRan && group.size() < max_group_) {
-    const size_t ran = group.size();
-    {
-      std::lock_guard lock(mu_);
-      while (!queue_.empty() && group.size() < max_group_) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    if (group.size() == ran) break;
-    results.resize(group.size());
-    pass = RunFast(group, txn, error, ran);
-  }
-  if (pass == Pass::kFailed) {
+  if (RunFast(group, txn, error) == Pass::kFailed) {
     if (sqlite3_get_autocommit(conn_->handle()) == 0) {
       Status rb = conn_->Exec("ROLLBACK", "roll back");
       if (!rb.ok()) {

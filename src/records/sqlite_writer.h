@@ -3,9 +3,7 @@
 // Callers Submit() a mutation and block until it is durable, or SubmitAsync()
 // it with a completion that runs once it is durable. The writer takes
 // everything queued (up to max_group), opens one BEGIN IMMEDIATE transaction
-// and runs the mutations one after another, then also whatever was queued
-// while they ran (up to max_group in all), so that a busy writer commits
-// fewer, larger groups. Should one fail, that pass is
+// and runs the mutations one after another. Should one fail, that pass is
 // rolled back and the group runs again with each mutation inside its own
 // SAVEPOINT, so a failing mutation rolls back only itself and gets its own
 // error. A mutation may therefore run more than once: each run must start
@@ -120,9 +118,9 @@ class GroupCommitWriter {
 
   void Run();
   void ProcessGroup(std::vector<Op>& group);
-  // Runs the group's mutations from index `from` on in the open
-  // transaction, stopping at the first error (left in `error`).
-  Pass RunFast(std::vector<Op>& group, WriteTxn& txn, Status& error, size_t from);
+  // Runs the group's mutations in the open transaction, stopping at the
+  // first error (left in `error`).
+  Pass RunFast(std::vector<Op>& group, WriteTxn& txn, Status& error);
   // Runs each mutation in its own savepoint: a failing one is rolled back
   // alone and its error kept in `results`. kFailed (with `error`) when the
   // transaction itself is lost, which fails the whole group.
