@@ -112,4 +112,26 @@ int ShmLock(sqlite3_file* f, int offset, int n, int flags) {
 void ShmBarrier(sqlite3_file* f) { Real(f)->pMethods->xShmBarrier(Real(f)); }
 int ShmUnmap(sqlite3_file* f, int remove) { return Real(f)->pMethods->xShmUnmap(Real(f), remove); }
 
+sqlite3_io_methods PassThroughMethods() {
+  sqlite3_io_methods m{};
+  m.iVersion = 2;
+  m.xClose = Close;
+  m.xRead = Read;
+  m.xWrite = Write;
+  m.xTruncate = Truncate;
+  m.xSync = Sync;
+  m.xFileSize = FileSize;
+  m.xLock = Lock;
+  m.xUnlock = Unlock;
+  m.xCheckReservedLock = CheckReservedLock;
+  m.xFileControl = FileControl;
+  m.xSectorSize = SectorSize;
+  m.xDeviceCharacteristics = DeviceCharacteristics;
+  m.xShmMap = ShmMap;
+  m.xShmLock = ShmLock;
+  m.xShmBarrier = ShmBarrier;
+  m.xShmUnmap = ShmUnmap;
+  return m;
+}
+
 }  // namespace custos::records::shim

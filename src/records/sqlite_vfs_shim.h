@@ -39,7 +39,12 @@ int OpenReal(sqlite3_vfs* vfs, size_t own_size, const char* name, sqlite3_file* 
 bool RegisterVfs(sqlite3_vfs& vfs, const char* name, size_t own_size,
                  int (*open)(sqlite3_vfs*, const char*, sqlite3_file*, int, int*));
 
-// Pass-through io methods, for wrappers' method tables.
+// A version-2 method table (WAL support, no memory-mapped I/O) of the
+// pass-through methods below: a wrapper copies it and replaces the methods
+// it changes.
+sqlite3_io_methods PassThroughMethods();
+
+// Pass-through io methods.
 int Close(sqlite3_file* f);
 int Read(sqlite3_file* f, void* out, int amount, sqlite3_int64 offset);
 int Write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset);

@@ -109,28 +109,22 @@ int ShmUnmap(sqlite3_file* f, int remove) {
   return shim::ShmUnmap(f, remove);
 }
 
-// Version 2: WAL support, no memory-mapped I/O (xFetch).
-const sqlite3_io_methods kMethods = {
-    2,
-    Close,
-    Read,
-    Write,
-    Truncate,
-    Sync,
-    shim::FileSize,
-    Lock,
-    Unlock,
-    shim::CheckReservedLock,
-    FileControl,
-    shim::SectorSize,
-    shim::DeviceCharacteristics,
-    shim::ShmMap,
-    ShmLock,
-    shim::ShmBarrier,
-    ShmUnmap,
-    nullptr,
-    nullptr,
-};
+// The pass-through table (version 2: no memory-mapped I/O) with the
+// methods that drop the chunks, or read through them.
+const sqlite3_io_methods kMethods = [] {
+  sqlite3_io_methods m = shim::PassThroughMethods();
+  m.xClose = Close;
+  m.xRead = Read;
+  m.xWrite = Write;
+  m.xTruncate = Truncate;
+  m.xSync = Sync;
+  m.xLock = Lock;
+  m.xUnlock = Unlock;
+  m.xFileControl = FileControl;
+  m.xShmLock = ShmLock;
+  m.xShmUnmap = ShmUnmap;
+  return m;
+}();
 
 int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* f, int flags, int* out_flags) {
   int rc = shim::OpenReal(vfs, sizeof(File), name, f, flags, out_flags);

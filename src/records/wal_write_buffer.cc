@@ -36,13 +36,18 @@ struct File {
 
 File* AsFile(sqlite3_file* f) { return reinterpret_cast<File*>(f); }
 
+// One call of the wrapped VFS's xWrite, counted.
+int WriteOut(sqlite3_file* f, const void* data, size_t n, sqlite3_int64 offset) {
+  wal_writes.fetch_add(1, std::memory_order_relaxed);
+  return shim::Write(f, data, static_cast<int>(n), offset);
+}
+
 int Flush(File* file) {
   int rc = SQLITE_OK;
   for (size_t done = 0; done < file->buffer.size() && rc == SQLITE_OK; done += kMaxWrite) {
-    const size_t n = std::min(kMaxWrite, file->buffer.size() - done);
-    wal_writes.fetch_add(1, std::memory_order_relaxed);
-    rc = shim::Write(&file->shim.base, file->buffer.data() + done, static_cast<int>(n),
-                     file->start + static_cast<sqlite3_int64>(done));
+    rc = WriteOut(&file->shim.base, file->buffer.data() + done,
+                  std::min(kMaxWrite, file->buffer.size() - done),
+                  file->start + static_cast<sqlite3_int64>(done));
   }
   // Written or not, the bytes leave the buffer: after a failed write SQLite
   // rolls the transaction back and writes its frames again.
@@ -61,31 +66,30 @@ int Close(sqlite3_file* f) {
 int Write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
   File* file = AsFile(f);
   if (!file->wal) return shim::Write(f, data, amount, offset);
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  const auto n = static_cast<size_t>(amount);
+  // The page after a commit frame's header ends the commit. A frame header
+  // is the only 24-byte write to a WAL; bytes 4..7 hold the database size
+  // after a commit frame, 0 in every other frame.
+  const bool ends_commit = file->commit_header && n != kFrameHeader;
+  file->commit_header = n == kFrameHeader && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
   const bool follows = !file->buffer.empty() &&
                        offset == file->start + static_cast<sqlite3_int64>(file->buffer.size());
-  if (!follows || file->buffer.size() + static_cast<size_t>(amount) > kCapacity) {
+  if (!follows || file->buffer.size() + n > kCapacity) {
     int rc = Flush(file);
     if (rc != SQLITE_OK) return rc;
   }
-  if (static_cast<size_t>(amount) > kCapacity) {
-    wal_writes.fetch_add(1, std::memory_order_relaxed);
-    return shim::Write(f, data, amount, offset);
+  if (n <= kCapacity) {
+    if (file->buffer.empty()) file->start = offset;
+    try {
+      file->buffer.insert(file->buffer.end(), bytes, bytes + n);
+      return ends_commit ? Flush(file) : SQLITE_OK;
+    } catch (const std::bad_alloc&) {
+      int rc = Flush(file);  // then write this one straight through
+      if (rc != SQLITE_OK) return rc;
+    }
   }
-  if (file->buffer.empty()) file->start = offset;
-  const auto* bytes = static_cast<const uint8_t*>(data);
-  try {
-    file->buffer.insert(file->buffer.end(), bytes, bytes + amount);
-  } catch (const std::bad_alloc&) {
-    int rc = Flush(file);
-    if (rc != SQLITE_OK) return rc;
-    wal_writes.fetch_add(1, std::memory_order_relaxed);
-    return shim::Write(f, data, amount, offset);
-  }
-  const bool ends_commit = file->commit_header && amount != kFrameHeader;
-  // A frame header is the only 24-byte write to a WAL; bytes 4..7 hold the
-  // database size after a commit frame, 0 in every other frame.
-  file->commit_header = amount == kFrameHeader && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
-  return ends_commit ? Flush(file) : SQLITE_OK;
+  return WriteOut(f, data, n, offset);
 }
 
 // Every other call on a WAL first writes out what is gathered.
@@ -129,28 +133,21 @@ int FileControl(sqlite3_file* f, int op, void* arg) {
   return rc != SQLITE_OK ? rc : shim::FileControl(f, op, arg);
 }
 
-// Version 2: WAL support, no memory-mapped I/O (xFetch).
-const sqlite3_io_methods kMethods = {
-    2,
-    Close,
-    Read,
-    Write,
-    Truncate,
-    Sync,
-    FileSize,
-    Lock,
-    Unlock,
-    shim::CheckReservedLock,
-    FileControl,
-    shim::SectorSize,
-    shim::DeviceCharacteristics,
-    shim::ShmMap,
-    shim::ShmLock,
-    shim::ShmBarrier,
-    shim::ShmUnmap,
-    nullptr,
-    nullptr,
-};
+// The pass-through table (version 2: no memory-mapped I/O) with the
+// methods that gather writes or write out what is gathered first.
+const sqlite3_io_methods kMethods = [] {
+  sqlite3_io_methods m = shim::PassThroughMethods();
+  m.xClose = Close;
+  m.xRead = Read;
+  m.xWrite = Write;
+  m.xTruncate = Truncate;
+  m.xSync = Sync;
+  m.xFileSize = FileSize;
+  m.xLock = Lock;
+  m.xUnlock = Unlock;
+  m.xFileControl = FileControl;
+  return m;
+}();
 
 int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* f, int flags, int* out_flags) {
   int rc = shim::OpenReal(vfs, sizeof(File), name, f, flags, out_flags);
