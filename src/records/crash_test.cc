@@ -48,19 +48,27 @@ TEST(RecordsCrashChild, WriteUntilKilled) {
   auto opened = OpenSqliteStore(dir);
   if (!opened.ok()) std::_Exit(2);
   RecordsStore& store = **opened;
-  const nlohmann::json employer = ExampleRecord(*FindEntity("employer"));
-  nlohmann::json trainee = ExampleRecord(*FindEntity("trainee"));
-  trainee.erase("employer_id");
+  // Unique fields numbered per thread and record: every create can land.
+  auto employer = [](int t, uint64_t i) {
+    return NumberedExampleRecord(*FindEntity("employer"),
+                                 static_cast<uint32_t>(t * 10000000 + i + 1));
+  };
+  auto trainee = [](int t, uint64_t i) {
+    nlohmann::json r =
+        NumberedExampleRecord(*FindEntity("trainee"), static_cast<uint32_t>(t * 10000000 + i + 1));
+    r.erase("employer_id");
+    return r;
+  };
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (uint64_t i = 0;; ++i) {
         if (t < 5) {
-          auto r = store.Create(kActor, "employer", employer);
+          auto r = store.Create(kActor, "employer", employer(t, i));
           if (r.ok()) Ack(fd, "C employer " + r->id);
         } else if (t == 5) {
           // One trainee, updated over and over.
-          auto r = store.Create(kActor, "trainee", trainee);
+          auto r = store.Create(kActor, "trainee", trainee(t, i));
           if (!r.ok()) continue;
           Ack(fd, "C trainee " + r->id);
           uint64_t v = 1;
@@ -73,7 +81,7 @@ TEST(RecordsCrashChild, WriteUntilKilled) {
             Ack(fd, "U trainee " + r->id + " " + std::to_string(v));
           }
         } else if (t == 6) {
-          auto r = store.Create(kActor, "trainee", trainee);
+          auto r = store.Create(kActor, "trainee", trainee(t, i));
           if (!r.ok()) continue;
           Ack(fd, "C trainee " + r->id);
           if (store.DestroySubjectKey(kActor, r->id, "erasure request").ok()) {

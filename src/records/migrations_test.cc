@@ -172,6 +172,69 @@ TEST(MigrationsTest, SubjectIndexServesListsAndErasureInOrder) {
   EXPECT_EQ(ids, (std::vector<std::string>{"attendance/a1", "enrollment/e1"}));
 }
 
+// Every unique field of the model has a unique partial index (0004) that
+// holds only its entity's rows with the field and serves the store's lookup
+// (SqliteStore::CheckUnique's SQL).
+TEST(MigrationsTest, UniqueFieldsHaveUniquePartialIndexes) {
+  auto conn = OpenFresh();
+  ASSERT_TRUE(ApplyMigrations(*conn, EmbeddedMigrations()).ok());
+  int fields = 0;
+  for (const EntitySchema& e : AllEntities()) {
+    for (const FieldSpec& f : e.fields) {
+      if (!f.unique) continue;
+      ++fields;
+      // CheckUnique compares the value as text.
+      EXPECT_EQ(f.type, FieldType::kString) << e.name << "." << f.name;
+      const std::string index = "records_unique_" + std::string(e.name) + "_" + std::string(f.name);
+      auto def = conn->PrepareOnce("SELECT sql FROM sqlite_master WHERE name = ?");
+      ASSERT_TRUE(def.ok());
+      def->BindText(1, index);
+      auto found = def->Step("index sql");
+      ASSERT_TRUE(found.ok() && *found) << index << " is missing";
+      const std::string sql(def->ColumnText(0));
+      EXPECT_EQ(sql.rfind("CREATE UNIQUE INDEX", 0), 0u) << sql;
+      EXPECT_NE(sql.find("entity = '" + std::string(e.name) + "'"), std::string::npos) << sql;
+      EXPECT_NE(sql.find("IS NOT NULL"), std::string::npos) << sql;
+      const std::string lookup = "SELECT id FROM records WHERE entity = '" + std::string(e.name) +
+                                 "' AND json_extract(data, '$." + std::string(f.name) +
+                                 "') = ? AND id <> ? LIMIT 1";
+      EXPECT_NE(QueryPlan(*conn, lookup).find("USING INDEX " + index), std::string::npos)
+          << QueryPlan(*conn, lookup);
+    }
+  }
+  EXPECT_EQ(fields, 2);  // uln, company_number
+}
+
+// A database that already holds two trainees with one ULN cannot take 0004:
+// the error names the migration and the index (not the value), nothing of it
+// is applied, and the store stays at 0003.
+TEST(MigrationsTest, DuplicateUniqueValuesStopTheUniqueIndexMigration) {
+  auto conn = OpenFresh();
+  ASSERT_TRUE(ApplyMigrations(*conn, EmbeddedMigrations().first(3)).ok());
+  ASSERT_TRUE(conn->Exec("INSERT INTO records(entity, id, version, subject_id, data, created_at,"
+                         " updated_at) VALUES"
+                         " ('trainee', 't1', 1, 't1', '{\"uln\":\"9276308686\"}', 1, 1),"
+                         " ('trainee', 't2', 1, 't2', '{\"uln\":\"9276308686\"}', 1, 1)",
+                         "insert")
+                  .ok());
+  auto n = ApplyMigrations(*conn, EmbeddedMigrations());
+  ASSERT_FALSE(n.ok());
+  const std::string msg = n.status().ToString();
+  EXPECT_NE(msg.find("0004_unique_fields"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("records_unique_trainee_uln"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("9276308686"), std::string::npos) << msg;
+  EXPECT_EQ(Count(*conn, "SELECT MAX(version) FROM schema_migrations"), 3);
+  EXPECT_EQ(Count(*conn, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'records_unique_%'"),
+            0);
+  // Once one of them is corrected, the migration goes through.
+  ASSERT_TRUE(
+      conn->Exec("UPDATE records SET data = '{\"uln\":\"9000000008\"}' WHERE id = 't2'", "fix")
+          .ok());
+  n = ApplyMigrations(*conn, EmbeddedMigrations());
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, static_cast<int>(EmbeddedMigrations().size()) - 3);
+}
+
 TEST(MigrationsTest, ChangedAppliedMigrationIsAnError) {
   auto conn = OpenFresh();
   Migration v1[] = {{1, "0001_a", "CREATE TABLE a(x);"}};

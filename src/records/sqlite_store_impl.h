@@ -144,6 +144,11 @@ class SqliteStore final : public RecordsStore {
                                                        std::optional<std::string> reason);
   Mutation CreateMutation(std::shared_ptr<PendingCreate> op);
   Status CheckNotReferenced(WriteTxn& txn, const EntitySchema& schema, std::string_view id);
+  // InvalidArgument naming the field and the other record when another live
+  // record of the entity holds the value of one of `record`'s unique fields
+  // (FieldSpec::unique; migration 0004 indexes them). `id` is the record's own.
+  Status CheckUnique(WriteTxn& txn, const EntitySchema& schema, std::string_view id,
+                     const nlohmann::json& record);
   // Appends one journal entry; returns its seq.
   Result<uint64_t> AppendEntry(WriteTxn& txn, const EntryInput& in);
   // The subject's key inside the write transaction, creating subject and

@@ -128,6 +128,7 @@ Result<Record> SqliteStore::InsertRecord(WriteTxn& txn, const Actor& actor,
   out.entity = std::string(schema.name);
   out.id = NewRecordId();
   ASSIGN_OR_RETURN(out.subject_id, ResolveReferences(txn, schema, out.id, record));
+  RETURN_IF_ERROR(CheckUnique(txn, schema, out.id, record));
   out.data = std::move(data);
   out.version = 1;
   out.created_at = out.updated_at = NowMicros();
@@ -178,6 +179,30 @@ Status SqliteStore::CheckNotReferenced(WriteTxn& txn, const EntitySchema& schema
                                      " is still referenced by " + std::string(rr.from->name) + " " +
                                      std::string(st.ColumnText(0)) + " (field \"" +
                                      std::string(rr.field) + "\")");
+    }
+  }
+  return Status::OK();
+}
+
+Status SqliteStore::CheckUnique(WriteTxn& txn, const EntitySchema& schema, std::string_view id,
+                                const nlohmann::json& record) {
+  for (const FieldSpec& f : schema.fields) {
+    if (!f.unique) continue;
+    auto it = record.find(f.name);
+    if (it == record.end() || !it->is_string()) continue;  // validated: absent or null
+    // Entity and field are the model's names; the statement must match the
+    // partial index of migration 0004 for SQLite to use it.
+    std::string sql = "SELECT id FROM records WHERE entity = '" + std::string(schema.name) +
+                      "' AND json_extract(data, '$." + std::string(f.name) +
+                      "') = ? AND id <> ? LIMIT 1";
+    ASSIGN_OR_RETURN(StmtLease st, txn.conn.Prepare(sql));
+    st.BindTextStatic(1, it->get_ref<const std::string&>());
+    st.BindTextStatic(2, id);
+    ASSIGN_OR_RETURN(bool row, st.Step("check unique field"));
+    if (row) {
+      return Status::InvalidArgument("field \"" + std::string(f.name) +
+                                     "\": " + std::string(schema.name) + " " +
+                                     std::string(st.ColumnText(0)) + " already has this value");
     }
   }
   return Status::OK();
@@ -275,6 +300,7 @@ Result<Record> SqliteStore::Update(const Actor& actor, std::string_view entity, 
       ASSIGN_OR_RETURN(next, ApplyPatch(*schema, current, body));
     }
     ASSIGN_OR_RETURN(std::string subject, ResolveReferences(txn, *schema, id, next));
+    RETURN_IF_ERROR(CheckUnique(txn, *schema, id, next));
     if (subject != row->subject_id) {
       return Status::InvalidArgument("the update would move " + std::string(entity) + " " +
                                      std::string(id) + " to another trainee");

@@ -22,7 +22,10 @@
 //                      reference to a record that does not exist (names the
 //                      field), evidence whose document_sha256 names no
 //                      document stored with PutDocument, deleting a record others still reference,
-//                      moving a record to another trainee, bad cursor;
+//                      moving a record to another trainee, bad cursor, a
+//                      value of a unique field (FieldSpec::unique: a ULN, a
+//                      company number) that another live record of the
+//                      entity holds (names the field and that record);
 //     NotFound         the record (or document) does not exist;
 //     AlreadyExists    optimistic-concurrency conflict: expected_version is
 //                      not the record's current version (HTTP 409). Ids are

@@ -35,8 +35,9 @@ class VerifySqliteTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     RecordsStore& store = **s;
     for (int i = 0; i < 2; ++i) {  // seq 1, 2
-      auto e = store.Create(kActor, "employer", ExampleRecord(*FindEntity("employer")));
-      ASSERT_TRUE(e.ok());
+      auto e =
+          store.Create(kActor, "employer", NumberedExampleRecord(*FindEntity("employer"), i + 1));
+      ASSERT_TRUE(e.ok()) << e.status().ToString();
       employers_.push_back(e->id);
     }
     std::sort(employers_.begin(), employers_.end());
@@ -50,6 +51,7 @@ class VerifySqliteTest : public ::testing::Test {
                             UpdateMode::kPatch)
                     .ok());                                                             // seq 4
     ASSERT_TRUE(store.LogAccess(kActor, trainee_, "trainee", trainee_, "check").ok());  // seq 5
+    t["uln"] = NumberedUln(1);
     auto gone = store.Create(kActor, "trainee", t);  // seq 6, then erased: 7, 8
     ASSERT_TRUE(gone.ok());
     ASSERT_TRUE(store.DestroySubjectKey(kActor, gone->id).ok());
@@ -186,8 +188,8 @@ TEST_F(VerifySqliteTest, RowsDeleted) {
 
 TEST_F(VerifySqliteTest, RowAddedWithoutJournal) {
   ExpectNames(TamperAndVerify("INSERT INTO records SELECT entity, 'forged', version, subject_id,"
-                              " data, created_at, updated_at FROM records WHERE entity ="
-                              " 'trainee'"),
+                              " json_set(data, '$.uln', '9000000008'), created_at, updated_at"
+                              " FROM records WHERE entity = 'trainee'"),
               "record trainee/forged: has no journal entry");
 }
 
@@ -320,13 +322,17 @@ TEST_F(VerifySqliteTest, SeesOneConsistentStateWhileTheStoreIsWritten) {
   RecordsStore& store = **s;
   std::atomic<bool> stop{false};
   std::atomic<int> written{0};
+  std::atomic<bool> writer_failed{false};
   std::thread writer([&] {
-    while (!stop) {
-      auto e = store.Create(kActor, "employer", ExampleRecord(*FindEntity("employer")));
-      if (!e.ok()) break;
-      auto u =
-          store.Update(kActor, "employer", e->id, 1, {{"name", "Renamed Ltd"}}, UpdateMode::kPatch);
-      if (!u.ok()) break;
+    for (uint32_t n = 3; !stop; ++n) {
+      auto e = store.Create(kActor, "employer", NumberedExampleRecord(*FindEntity("employer"), n));
+      auto u = e.ok() ? store.Update(kActor, "employer", e->id, 1, {{"name", "Renamed Ltd"}},
+                                     UpdateMode::kPatch)
+                      : Result<Record>(e.status());
+      if (!u.ok()) {
+        writer_failed = true;  // stops the verify loop below, which then fails
+        break;
+      }
       written += 2;
     }
   });
@@ -335,7 +341,7 @@ TEST_F(VerifySqliteTest, SeesOneConsistentStateWhileTheStoreIsWritten) {
   // database file meanwhile.
   SqliteVerifyOptions options;
   options.threads = 3;  // several connections, whatever the machine
-  for (int i = 0; (i < 20 || written < 400) && !HasFailure(); ++i) {
+  for (int i = 0; (i < 20 || written < 400) && !HasFailure() && !writer_failed; ++i) {
     auto r = VerifySqliteDataDir(base_ + "/clean", 0, options);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_TRUE(r->problem.ok()) << r->problem.ToString();
@@ -344,7 +350,8 @@ TEST_F(VerifySqliteTest, SeesOneConsistentStateWhileTheStoreIsWritten) {
   }
   stop = true;
   writer.join();
-  EXPECT_GT(written.load(), 0);
+  EXPECT_FALSE(writer_failed.load());
+  EXPECT_GE(written.load(), 400);
   auto r = VerifySqliteDataDir(base_ + "/clean", store.LastSeq());
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->problem.ok()) << r->problem.ToString();

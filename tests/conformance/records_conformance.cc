@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -63,7 +64,7 @@ void RecordsConformanceTest::Reopen() {
 }
 
 nlohmann::json RecordsConformanceTest::Body(std::string_view entity, const Graph& g) {
-  nlohmann::json b = ExampleRecord(*FindEntity(entity));
+  nlohmann::json b = NumberedExampleRecord(*FindEntity(entity), ++numbered_);
   auto set = [&](const char* field, const Record& r) {
     if (b.contains(field)) b[field] = r.id;
   };
@@ -86,6 +87,7 @@ RecordsConformanceTest::Graph RecordsConformanceTest::MakeGraph(const std::strin
     auto r = store().Create(registrar_, entity, body);
     EXPECT_TRUE(r.ok()) << entity << ": " << r.status().ToString();
     if (r.ok()) out = *r;
+    g.bodies[std::string(entity)] = body;
   };
   create("employer", g.employer);
   create("programme", g.programme);
@@ -120,7 +122,7 @@ TEST_P(RecordsConformanceTest, CrudRoundTripEveryEntity) {
     EXPECT_GT(rec->created_at, 0u);
     EXPECT_EQ(rec->created_at, rec->updated_at);
     // Stored in canonical form: the model's example is canonical already.
-    EXPECT_EQ(Parse(rec->data), Body(entity, g));
+    EXPECT_EQ(Parse(rec->data), g.bodies.find(entity)->second);
     auto got = store().Get(entity, rec->id);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     EXPECT_EQ(*got, *rec);
@@ -407,6 +409,93 @@ TEST_P(RecordsConformanceTest, ImportIsAllOrNothing) {
     EXPECT_EQ(leaf->event, EventType::kImport);
     EXPECT_EQ(leaf->record_id, (*r)[i].id);
   }
+}
+
+// A unique field's value (FieldSpec::unique) belongs to one live record of
+// the entity: a create or an update that would give it to a second is
+// refused, naming the field and the holder, and writes nothing; an import
+// with such a row names the row's line and applies nothing; the holder keeps
+// its value across its own updates, and deleting it frees the value.
+TEST_P(RecordsConformanceTest, UniqueFieldsBelongToOneLiveRecord) {
+  Graph g = MakeGraph();
+  ASSERT_FALSE(HasFailure());
+  const std::pair<const char*, Record*> holders[] = {{"trainee", &g.trainee},
+                                                     {"employer", &g.employer}};
+  for (const auto& [entity, holder] : holders) {
+    SCOPED_TRACE(entity);
+    const EntitySchema& schema = *FindEntity(entity);
+    const nlohmann::json held = nlohmann::json::parse(holder->data);
+    std::vector<std::string> unique;
+    for (const FieldSpec& f : schema.fields) {
+      if (f.unique) unique.emplace_back(f.name);
+    }
+    ASSERT_FALSE(unique.empty());
+    for (const std::string& field : unique) {
+      SCOPED_TRACE(field);
+      ASSERT_TRUE(held.contains(field));
+      const uint64_t seq = store().LastSeq();
+      auto expect_taken = [&](const Status& st) {
+        EXPECT_EQ(st.code(), Code::kInvalidArgument) << st.ToString();
+        EXPECT_NE(st.message().find("field \"" + field + "\""), std::string::npos) << st.message();
+        EXPECT_NE(st.message().find(holder->id), std::string::npos) << st.message();
+        // The value itself is never echoed (a ULN is personal data).
+        EXPECT_EQ(st.message().find(held[field].get<std::string>()), std::string::npos);
+        EXPECT_EQ(store().LastSeq(), seq);
+      };
+      // Create.
+      nlohmann::json twin = Body(entity, g);
+      twin[field] = held[field];
+      expect_taken(store().Create(registrar_, entity, twin).status());
+      // Update of another record, by patch and by replacement.
+      auto other = store().Create(registrar_, entity, Body(entity, g));
+      ASSERT_TRUE(other.ok()) << other.status().ToString();
+      const uint64_t seq_other = store().LastSeq();
+      nlohmann::json patch = {{field, held[field]}};
+      auto patched = store().Update(registrar_, entity, other->id, 1, patch, UpdateMode::kPatch);
+      EXPECT_EQ(patched.status().code(), Code::kInvalidArgument) << patched.status().ToString();
+      EXPECT_NE(patched.status().message().find(holder->id), std::string::npos);
+      EXPECT_EQ(store().LastSeq(), seq_other);
+      auto replaced = store().Update(registrar_, entity, other->id, 1, twin, UpdateMode::kReplace);
+      EXPECT_EQ(replaced.status().code(), Code::kInvalidArgument);
+      EXPECT_EQ(store().LastSeq(), seq_other);
+      // Import: the second row collides with the stored record.
+      std::vector<ImportItem> rows = {{2, Body(entity, g)}, {3, twin}, {4, Body(entity, g)}};
+      auto imported = store().ImportBatch(registrar_, entity, rows);
+      EXPECT_EQ(imported.status().code(), Code::kInvalidArgument);
+      EXPECT_NE(imported.status().message().find("line 3"), std::string::npos)
+          << imported.status().ToString();
+      EXPECT_EQ(store().LastSeq(), seq_other);
+      ASSERT_TRUE(store().Delete(registrar_, entity, other->id, 1).ok());
+      // The holder's own update may restate its value.
+      auto kept = store().Update(registrar_, entity, holder->id, holder->version,
+                                 {{field, held[field]}}, UpdateMode::kPatch);
+      ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+      *holder = *kept;
+    }
+  }
+  // Deleting the holder frees the value. An employer is still referenced by
+  // the graph, so the trainee (with nothing pointing at it but the graph's
+  // enrollment) is freed by deleting a fresh trainee instead.
+  nlohmann::json t = Body("trainee", g);
+  auto first = store().Create(registrar_, "trainee", t);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(store().Create(registrar_, "trainee", t).status().code(), Code::kInvalidArgument);
+  ASSERT_TRUE(store().Delete(registrar_, "trainee", first->id, 1).ok());
+  auto again = store().Create(registrar_, "trainee", t);
+  EXPECT_TRUE(again.ok()) << again.status().ToString();
+  // Two creates with one value in the same group commit: one lands.
+  nlohmann::json e = Body("employer", g);
+  std::vector<std::thread> threads;
+  std::atomic<int> landed{0}, refused{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      auto r = store().Create(registrar_, "employer", e);
+      (r.ok() ? landed : refused)++;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(landed.load(), 1);
+  EXPECT_EQ(refused.load(), 7);
 }
 
 TEST_P(RecordsConformanceTest, DocumentsAreContentAddressed) {

@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -50,9 +51,12 @@ class RecordsConformanceTest : public ::testing::TestWithParam<RecordsStoreFacto
   struct Graph {
     Record employer, programme, trainee, enrollment, assessment, certification, attendance,
         evidence;
+    std::map<std::string, nlohmann::json, std::less<>> bodies;  // as created, by entity
   };
   Graph MakeGraph(const std::string& tag = "");
-  // The model's example body for `entity` with references pointing at `g`.
+  // The model's example body for `entity` with references pointing at `g`;
+  // each call numbers the unique fields afresh (NumberedExampleRecord), so
+  // bodies from different calls never collide on a ULN or company number.
   nlohmann::json Body(std::string_view entity, const Graph& g);
 
   const Actor registrar_{"tok_registrar_1", "registrar"};
@@ -60,6 +64,7 @@ class RecordsConformanceTest : public ::testing::TestWithParam<RecordsStoreFacto
  private:
   std::string name_;
   std::unique_ptr<RecordsStore> store_;
+  uint32_t numbered_ = 0;
 };
 
 }  // namespace custos::records

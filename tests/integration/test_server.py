@@ -391,6 +391,15 @@ class RecordsApiTest(ServerTestCase):
         self.assertEqual(self.error(doc)["field"], "employer_id")
         _, after = srv.json("GET", "/api/v1/trainees?limit=1000", expect=200)
         self.assertEqual(len(after["records"]), len(before["records"]))
+        # A ULN another trainee already has fails in the store: line named, nothing written.
+        _, held = srv.json("GET", "/api/v1/trainees/" + fx.trainee, expect=200)
+        rows = [fx.trainee_body(), dict(fx.trainee_body(), uln=held["data"]["uln"])]
+        st, doc = srv.json("POST", "/api/v1/trainees/import", rows)
+        self.assertEqual(st, 422, doc)
+        self.assertEqual(self.error(doc)["errors"][0]["line"], 2)
+        self.assertEqual(self.error(doc)["field"], "uln")
+        _, after = srv.json("GET", "/api/v1/trainees?limit=1000", expect=200)
+        self.assertEqual(len(after["records"]), len(before["records"]))
         # The good import lands whole.
         st, doc = srv.json("POST", "/api/v1/trainees/import", header + good() + good(),
                            ctype="text/csv")
@@ -400,6 +409,31 @@ class RecordsApiTest(ServerTestCase):
         self.assertEqual(len(after["records"]), len(before["records"]) + 2)
         st, doc = srv.json("POST", "/api/v1/trainees/import", "x", ctype="text/plain")
         self.assertEqual(st, 415)
+
+    def test_unique_fields_are_unique_among_live_records(self):
+        srv = self.start()
+        fx = Fixture(srv)
+        _, held = srv.json("GET", "/api/v1/trainees/" + fx.trainee, expect=200)
+        uln = held["data"]["uln"]
+        for method, path, body, headers in (
+                ("POST", "/api/v1/trainees", dict(fx.trainee_body(), uln=uln), {}),
+                ("PATCH", "/api/v1/trainees/" + fx.other_trainee, {"uln": uln},
+                 {"If-Match": '"1"'})):
+            st, doc = srv.json(method, path, body, headers=headers)
+            self.assertEqual(st, 422, doc)
+            err = self.error(doc)
+            self.assertEqual(err["field"], "uln")
+            self.assertIn(fx.trainee, err["message"])  # who holds it
+            self.assertNotIn(uln, json.dumps(doc))     # never the value
+        employer = fx.create("employers", dict(fx.employer_body(), company_number="SC123456"))
+        st, doc = srv.json("POST", "/api/v1/employers",
+                           dict(fx.employer_body(), company_number="SC123456"))
+        self.assertEqual(st, 422, doc)
+        self.assertEqual(self.error(doc)["field"], "company_number")
+        # Deleting the holder frees the value.
+        srv.json("DELETE", "/api/v1/employers/" + employer["id"], headers={"If-Match": '"1"'},
+                 expect=204)
+        fx.create("employers", dict(fx.employer_body(), company_number="SC123456"))
 
     def test_bad_inputs_name_the_field(self):
         srv = self.start()

@@ -83,4 +83,28 @@ nlohmann::json ExampleRecord(const EntitySchema& entity) {
   return json::object();
 }
 
+std::string NumberedUln(uint32_t n) {
+  // 9, then n as eight digits, then the check digit. Where no digit fits
+  // (the weighted sum leaves 10), the first digit 8 takes 10 off the sum
+  // and the check digit 9 fits.
+  std::string digits = std::to_string(n % 100000000);
+  std::string uln = "9" + std::string(8 - digits.size(), '0') + digits;
+  int sum = 0;
+  for (size_t i = 0; i < 9; ++i) sum += (uln[i] - '0') * static_cast<int>(10 - i);
+  const int d = (10 - sum % 11 + 11) % 11;
+  if (d > 9) return "8" + uln.substr(1) + "9";
+  return uln + static_cast<char>('0' + d);
+}
+
+nlohmann::json NumberedExampleRecord(const EntitySchema& entity, uint32_t n) {
+  nlohmann::json r = ExampleRecord(entity);
+  if (n == 0) return r;
+  if (r.contains("uln")) r["uln"] = NumberedUln(n);
+  if (r.contains("company_number")) {
+    std::string digits = std::to_string(n);
+    r["company_number"] = std::string(digits.size() < 8 ? 8 - digits.size() : 0, '0') + digits;
+  }
+  return r;
+}
+
 }  // namespace custos::records

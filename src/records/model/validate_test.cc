@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 #include "records/model/examples.h"
+#include "records/model/formats.h"
 #include "records/model/pattern.h"
 
 namespace custos::records {
@@ -35,6 +37,36 @@ TEST(Validate, EveryExampleIsValidAndCanonical) {
       Result<json> r = ValidateRecord(e, ex, mode);
       ASSERT_TRUE(r.ok()) << e.name << ": " << r.status().ToString();
       EXPECT_EQ(*r, ex) << e.name;
+    }
+  }
+}
+
+// Numbered examples stay valid and canonical, and differ in every unique
+// field from one n to the next (tests and the demo create many of them).
+TEST(Validate, NumberedExamplesAreValidAndDistinctInUniqueFields) {
+  for (const EntitySchema& e : AllEntities()) {
+    std::set<std::string> seen;
+    for (uint32_t n = 1; n <= 40; ++n) {
+      const json ex = NumberedExampleRecord(e, n);
+      Result<json> r = ValidateRecord(e, ex, Mode::kCreate);
+      ASSERT_TRUE(r.ok()) << e.name << " " << n << ": " << r.status().ToString();
+      EXPECT_EQ(*r, ex) << e.name;
+      std::string key;
+      for (const FieldSpec& f : e.fields) {
+        if (f.unique) key += ex.value(std::string(f.name), json()).dump() + "|";
+      }
+      if (!key.empty()) {
+        EXPECT_TRUE(seen.insert(key).second) << e.name << " " << n;
+      }
+    }
+  }
+  EXPECT_EQ(NumberedUln(0), "9000000008");  // 9*10 = 90, 90 + 8 = 98 = 8*11 + 10
+  std::set<std::string> ulns;
+  for (uint32_t n : {0u, 1000u, 12345u, 99999800u}) {  // disjoint runs of 200
+    for (uint32_t k = n; k < n + 200 && k < 100000000; ++k) {
+      const std::string u = NumberedUln(k);
+      EXPECT_TRUE(IsValidUln(u)) << k << " " << u;
+      EXPECT_TRUE(ulns.insert(u).second) << k << " " << u;
     }
   }
 }
