@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "records/ids.h"
+#include "records/model/list_filter.h"
 #include "records/sqlite_store_impl.h"
 
 namespace custos::records {
@@ -48,23 +49,6 @@ Result<std::string> DecodeCursor(std::string_view cursor) {
 bool ParseInt64(std::string_view s, int64_t& out) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && p == s.data() + s.size();
-}
-
-// Bounds of a created_at/updated_at range: decimal unix microseconds, or a
-// YYYY-MM-DD day (from: its first microsecond; to: its last).
-Result<int64_t> ParseTimeBound(std::string_view field, std::string_view v, bool upper) {
-  int64_t micros;
-  if (ParseInt64(v, micros)) return micros;
-  if (IsValidDate(v)) {
-    struct tm tm = {};
-    tm.tm_year = std::stoi(std::string(v.substr(0, 4))) - 1900;
-    tm.tm_mon = std::stoi(std::string(v.substr(5, 2))) - 1;
-    tm.tm_mday = std::stoi(std::string(v.substr(8, 2)));
-    int64_t day = static_cast<int64_t>(timegm(&tm)) * 1000000;
-    return upper ? day + 86400LL * 1000000 - 1 : day;
-  }
-  return Status::InvalidArgument("range on \"" + std::string(field) +
-                                 "\": bounds must be unix microseconds or YYYY-MM-DD");
 }
 
 }  // namespace
@@ -143,8 +127,11 @@ Result<ListPage> SqliteStore::List(std::string_view entity, const ListQuery& que
         binders.push_back([v](StmtLease& st, int i) { sqlite3_bind_double(st.get(), i, v); });
         break;
       }
-      default:
-        binders.push_back([v = eq.value](StmtLease& st, int i) { st.BindText(i, v); });
+      default: {
+        // As stored: validated and canonical (list_filter.h).
+        ASSIGN_OR_RETURN(std::string v, FilterEquals(*schema, *f, eq.value));
+        binders.push_back([v = std::move(v)](StmtLease& st, int i) { st.BindText(i, v); });
+      }
     }
   }
   for (const ListQuery::Range& r : query.ranges) {
@@ -166,12 +153,14 @@ Result<ListPage> SqliteStore::List(std::string_view entity, const ListQuery& que
       if (!bound) continue;
       sql += " AND " + expr + (side == 0 ? " >= ?" : " <= ?");
       if (micros) {
-        ASSIGN_OR_RETURN(int64_t v, ParseTimeBound(r.field, *bound, side == 1));
+        ASSIGN_OR_RETURN(int64_t v, FilterTimeBound(r.field, *bound, side == 1));
         binders.push_back([v](StmtLease& st, int i) { st.BindInt(i, v); });
       } else {
         // Dates compare as text ("YYYY-MM-DD" sorts by day); date-times
         // compare as text too, which is exact for one offset (use Z).
-        binders.push_back([v = *bound](StmtLease& st, int i) { st.BindText(i, v); });
+        ASSIGN_OR_RETURN(std::string v,
+                         FilterDateBound(*schema->FindField(r.field), *bound, side == 1));
+        binders.push_back([v = std::move(v)](StmtLease& st, int i) { st.BindText(i, v); });
       }
     }
   }

@@ -8,9 +8,6 @@
 
 namespace custos::server {
 
-namespace {
-
-// Finds `field "NAME"` in a store or validation message.
 std::string FieldFromMessage(std::string_view msg) {
   constexpr std::string_view kField = "field \"";
   size_t p = msg.find(kField);
@@ -20,6 +17,8 @@ std::string FieldFromMessage(std::string_view msg) {
   if (q == std::string_view::npos || q - p > 64) return {};
   return std::string(msg.substr(p, q - p));
 }
+
+namespace {
 
 // Finds a leading "line N" in an import error message.
 std::optional<uint64_t> LineFromMessage(std::string_view msg) {

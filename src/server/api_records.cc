@@ -275,7 +275,7 @@ ApiResponse Api::List(const ApiRequest& req) {
   if (!page.ok()) {
     if (page.status().code() == Code::kInvalidArgument) {
       const std::string& m = page.status().message();
-      return ErrorResponse(400, "bad_query", m);
+      return ErrorResponse(400, "bad_query", m, FieldFromMessage(m));
     }
     return StatusResponse(page.status());
   }

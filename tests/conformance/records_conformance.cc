@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -301,6 +302,55 @@ TEST_P(RecordsConformanceTest, ListFiltersAndRanges) {
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->records.size(), 1u);
   EXPECT_EQ(page->records[0].id, b.trainee.id);
+
+  // Bounds as records show created_at (RFC 3339), with any offset.
+  ListQuery shown;
+  shown.ranges.push_back({"created_at", FormatTimeMicros(b.trainee.created_at), std::nullopt});
+  page = store().List("trainee", shown);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->records.size(), 1u);
+  EXPECT_EQ(page->records[0].id, b.trainee.id);
+  shown.ranges[0].from.reset();
+  shown.ranges[0].to = FormatTimeMicros(a.trainee.created_at);
+  page = store().List("trainee", shown);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->records.size(), 1u);
+  EXPECT_EQ(page->records[0].id, a.trainee.id);
+
+  // Equality compares with the stored, canonical form: a company number in
+  // lower case with a space finds the record.
+  const std::string number = Parse(a.employer.data)["company_number"];
+  ListQuery by_number;
+  by_number.equals.push_back(
+      {"company_number", " " + number.substr(0, 3) + " " + number.substr(3) + " "});
+  for (char& c : by_number.equals[0].value) c = static_cast<char>(std::tolower(c));
+  page = store().List("employer", by_number);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->records.size(), 1u);
+  EXPECT_EQ(page->records[0].id, a.employer.id);
+
+  // What no record could hold is an error naming the field, not an empty page.
+  const std::pair<ListQuery::Equals, const char*> never[] = {
+      {{"status", "bogus"}, "status"},
+      {{"session_date", "2025-02-30"}, "session_date"},
+  };
+  for (const auto& [eq, field] : never) {
+    ListQuery q2;
+    q2.equals.push_back(eq);
+    auto r = store().List("attendance", q2);
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << field;
+    EXPECT_NE(r.status().message().find(field), std::string::npos) << r.status().ToString();
+  }
+  for (const char* bound : {"2025-13-01", "soon", "2025-01-01T00:00:00Z"}) {
+    ListQuery q2;
+    q2.ranges.push_back({"session_date", bound, std::nullopt});
+    auto r = store().List("attendance", q2);
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << bound;
+    EXPECT_NE(r.status().message().find("session_date"), std::string::npos);
+  }
+  ListQuery bad_time;
+  bad_time.ranges.push_back({"updated_at", std::nullopt, "2025-01-01 10:00"});
+  EXPECT_EQ(store().List("trainee", bad_time).status().code(), Code::kInvalidArgument);
 
   ListQuery bad;
   bad.equals.push_back({"no_such_field", "x"});

@@ -435,6 +435,25 @@ class RecordsApiTest(ServerTestCase):
                  expect=204)
         fx.create("employers", dict(fx.employer_body(), company_number="SC123456"))
 
+    def test_list_filters_take_record_forms_and_refuse_impossible_values(self):
+        srv = self.start()
+        fx = Fixture(srv)
+        emp = fx.create("employers", dict(fx.employer_body(), company_number="SC654321"))
+        # Lower case and a space, as typed: found in its stored form.
+        _, page = srv.json("GET", "/api/v1/employers?company_number=sc65%204321", expect=200)
+        self.assertEqual([r["id"] for r in page["records"]], [emp["id"]])
+        # created_at bounds as records show them (RFC 3339).
+        shown = urllib.parse.quote(emp["created_at"])
+        _, page = srv.json("GET", "/api/v1/employers?created_at.from=" + shown, expect=200)
+        self.assertEqual([r["id"] for r in page["records"]], [emp["id"]])
+        for query, field in (("/api/v1/attendance?status=bogus", "status"),
+                             ("/api/v1/attendance?session_date.from=2024-13-02", "session_date"),
+                             ("/api/v1/attendance?session_date=2024-02-30", "session_date"),
+                             ("/api/v1/employers?updated_at.to=yesterday", "updated_at")):
+            st, doc = srv.json("GET", query)
+            self.assertEqual(st, 400, (query, doc))
+            self.assertEqual(self.error(doc)["field"], field, doc)
+
     def test_bad_inputs_name_the_field(self):
         srv = self.start()
         fx = Fixture(srv)
