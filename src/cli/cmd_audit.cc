@@ -2,10 +2,14 @@
 //   audit verify --data DIR [--key VKEY]   recompute every leaf, commitment,
 //                                          row, the tree, every checkpoint
 //                                          signature and their consistency
-//   audit proof --data DIR --seq N [-o F]  a C2SP tlog-proof file for entry N
+//   audit proof --data DIR --seq N [-o F] [--leaf-output L]
+//                                          a C2SP tlog-proof file for entry N
+//                                          (and the entry's leaf bytes)
+//   audit key --data DIR                   the log's verifier key
 //   audit check-proof FILE --key VKEY (--leaf-file F | --leaf-base64 B)
 //                                          verify a tlog-proof offline
 //   audit log --data DIR (--trainee ID | --record ENTITY/ID)   a history
+//                                          (--json: with each leaf, base64)
 // The data-directory commands open the records store, so they run while
 // `custos serve` is stopped (the API serves the same answers while it runs).
 #include <chrono>
@@ -29,7 +33,7 @@ namespace custos::cli {
 namespace {
 
 struct AuditFlags {
-  std::string data, key, out, proof_file, leaf_file, leaf_b64, trainee, record;
+  std::string data, key, out, leaf_out, proof_file, leaf_file, leaf_b64, trainee, record;
   uint64_t seq = 0;
 };
 
@@ -72,14 +76,16 @@ int RunVerify(const GlobalOptions& g, const AuditFlags& f) {
   if (g.json) {
     nlohmann::json pj = nlohmann::json::array();
     for (const auto& p : r.problems) pj.push_back({{"kind", p.kind}, {"message", p.message}});
-    PrintJson({{"ok", r.ok()},
-               {"entries", r.entries},
-               {"checkpoints", r.checkpoints},
-               {"seconds", r.seconds},
-               {"entries_per_second", r.seconds > 0 ? static_cast<double>(r.entries) / r.seconds : 0.0},
-               {"problems", pj}});
+    PrintJson(
+        {{"ok", r.ok()},
+         {"entries", r.entries},
+         {"checkpoints", r.checkpoints},
+         {"seconds", r.seconds},
+         {"entries_per_second", r.seconds > 0 ? static_cast<double>(r.entries) / r.seconds : 0.0},
+         {"problems", pj}});
   } else {
-    for (const auto& p : r.problems) std::printf("FAIL %s: %s\n", p.kind.c_str(), p.message.c_str());
+    for (const auto& p : r.problems)
+      std::printf("FAIL %s: %s\n", p.kind.c_str(), p.message.c_str());
     std::printf("%s: %llu entries, %llu checkpoints verified in %.2f s\n",
                 r.ok() ? "ok" : "PROBLEMS", static_cast<unsigned long long>(r.entries),
                 static_cast<unsigned long long>(r.checkpoints), r.seconds);
@@ -96,12 +102,37 @@ int RunProof(const GlobalOptions& g, const AuditFlags& f) {
   if (!log.ok()) return Fail(log.status());
   auto text = (*log)->TlogProof(f.seq);
   if (!text.ok()) return Fail(text.status());
+  if (!f.leaf_out.empty()) {
+    // What check-proof needs besides the proof: the leaf it proves.
+    auto entries = (*store)->ReadJournal(f.seq, f.seq);
+    if (!entries.ok()) return Fail(entries.status());
+    if (entries->size() != 1)
+      return Fail(Status::NotFound("no journal entry " + std::to_string(f.seq)));
+    Status st = AtomicWriteFile(f.leaf_out, entries->front().leaf, 0644);
+    if (!st.ok()) return Fail(st);
+    if (!g.quiet) std::fprintf(stderr, "wrote %s\n", f.leaf_out.c_str());
+  }
   if (f.out.empty() || f.out == "-") {
     std::fwrite(text->data(), 1, text->size(), stdout);
   } else {
     Status st = AtomicWriteFile(f.out, AsBytes(*text), 0644);
     if (!st.ok()) return Fail(st);
     if (!g.quiet) std::fprintf(stderr, "wrote %s\n", f.out.c_str());
+  }
+  return kExitOk;
+}
+
+int RunKey(const GlobalOptions& g, const AuditFlags& f) {
+  auto store = OpenStore(f.data);
+  if (!store.ok()) return Fail(store.status());
+  audit::AuditLogOptions o;
+  o.data_dir = f.data;
+  auto log = audit::AuditLog::Open(**store, o);
+  if (!log.ok()) return Fail(log.status());
+  if (g.json) {
+    PrintJson({{"key", (*log)->VerifierKey()}});
+  } else {
+    std::printf("%s\n", (*log)->VerifierKey().c_str());
   }
   return kExitOk;
 }
@@ -129,8 +160,11 @@ int RunCheckProof(const GlobalOptions& g, const AuditFlags& f) {
     return kExitProblems;
   }
   if (g.json) {
-    PrintJson({{"ok", true}, {"index", v->index}, {"seq", v->index + 1},
-               {"tree_size", v->checkpoint.size}, {"origin", v->checkpoint.origin}});
+    PrintJson({{"ok", true},
+               {"index", v->index},
+               {"seq", v->index + 1},
+               {"tree_size", v->checkpoint.size},
+               {"origin", v->checkpoint.origin}});
   } else {
     std::printf("ok: entry %llu is in the log %s of size %llu\n",
                 static_cast<unsigned long long>(v->index + 1), v->checkpoint.origin.c_str(),
@@ -166,6 +200,7 @@ int RunLog(const GlobalOptions& g, const AuditFlags& f) {
   for (const auto& h : *hist) {
     nlohmann::json j = records::LeafToJson(h.leaf);
     j["seq"] = h.entry.seq;
+    j["leaf"] = ToBase64(h.entry.leaf);  // for check-proof --leaf-base64
     if (h.payload) {
       j["reason"] = h.payload->reason ? nlohmann::json(*h.payload->reason) : nlohmann::json();
       j["after"] = h.payload->after ? nlohmann::json::parse(*h.payload->after, nullptr, false)
@@ -203,7 +238,11 @@ void RegisterAudit(CLI::App& app, GlobalOptions& g, int& exit_code) {
   proof->add_option("--data", f->data, "data directory")->required();
   proof->add_option("--seq", f->seq, "journal entry")->required();
   proof->add_option("-o,--output", f->out, "file to write (default: stdout)");
+  proof->add_option("--leaf-output", f->leaf_out, "also write the entry's leaf bytes here");
   proof->callback([&g, &exit_code, f] { exit_code = RunProof(g, *f); });
+  CLI::App* key = cmd->add_subcommand("key", "print the log's verifier key (vkey)");
+  key->add_option("--data", f->data, "data directory")->required();
+  key->callback([&g, &exit_code, f] { exit_code = RunKey(g, *f); });
   CLI::App* check = cmd->add_subcommand("check-proof", "verify a tlog-proof file offline");
   check->add_option("file", f->proof_file, "the .tlog-proof file")->required();
   check->add_option("--key", f->key, "the log's verifier key (text or file)")->required();
