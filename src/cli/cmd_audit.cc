@@ -93,18 +93,31 @@ int RunVerify(const GlobalOptions& g, const AuditFlags& f) {
   return r.ok() ? kExitOk : kExitProblems;
 }
 
+// A data directory's store and audit log, opened for one command (the log
+// is closed first).
+struct OpenedLog {
+  std::unique_ptr<records::RecordsStore> store;
+  std::unique_ptr<audit::AuditLog> log;
+};
+
+Result<OpenedLog> OpenLog(const std::string& data) {
+  OpenedLog o;
+  ASSIGN_OR_RETURN(o.store, OpenStore(data));
+  audit::AuditLogOptions options;
+  options.data_dir = data;
+  ASSIGN_OR_RETURN(o.log, audit::AuditLog::Open(*o.store, options));
+  return o;
+}
+
 int RunProof(const GlobalOptions& g, const AuditFlags& f) {
-  auto store = OpenStore(f.data);
-  if (!store.ok()) return Fail(store.status());
-  audit::AuditLogOptions o;
-  o.data_dir = f.data;
-  auto log = audit::AuditLog::Open(**store, o);
-  if (!log.ok()) return Fail(log.status());
-  auto text = (*log)->TlogProof(f.seq);
+  auto opened = OpenLog(f.data);
+  if (!opened.ok()) return Fail(opened.status());
+  auto& [store, log] = *opened;
+  auto text = log->TlogProof(f.seq);
   if (!text.ok()) return Fail(text.status());
   if (!f.leaf_out.empty()) {
     // What check-proof needs besides the proof: the leaf it proves.
-    auto entries = (*store)->ReadJournal(f.seq, f.seq);
+    auto entries = store->ReadJournal(f.seq, f.seq);
     if (!entries.ok()) return Fail(entries.status());
     if (entries->size() != 1)
       return Fail(Status::NotFound("no journal entry " + std::to_string(f.seq)));
@@ -123,16 +136,13 @@ int RunProof(const GlobalOptions& g, const AuditFlags& f) {
 }
 
 int RunKey(const GlobalOptions& g, const AuditFlags& f) {
-  auto store = OpenStore(f.data);
-  if (!store.ok()) return Fail(store.status());
-  audit::AuditLogOptions o;
-  o.data_dir = f.data;
-  auto log = audit::AuditLog::Open(**store, o);
-  if (!log.ok()) return Fail(log.status());
+  auto opened = OpenLog(f.data);
+  if (!opened.ok()) return Fail(opened.status());
+  const std::string& key = opened->log->VerifierKey();
   if (g.json) {
-    PrintJson({{"key", (*log)->VerifierKey()}});
+    PrintJson({{"key", key}});
   } else {
-    std::printf("%s\n", (*log)->VerifierKey().c_str());
+    std::printf("%s\n", key.c_str());
   }
   return kExitOk;
 }
