@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "cli/common.h"
+#include "records/sqlite_store.h"
 #include "server/auth.h"
 
 namespace custos::cli {
@@ -25,11 +26,26 @@ Result<std::unique_ptr<server::TokenStore>> OpenTokens(const std::string& data_d
 int RunCreate(const TokenOptions& o, const GlobalOptions& g) {
   auto role = server::ParseRole(o.role);
   if (!role) {
-    return Fail(Status::InvalidArgument(
-        "--role must be admin, registrar, assessor, auditor or trainee"));
+    return Fail(
+        Status::InvalidArgument("--role must be admin, registrar, assessor, auditor or trainee"));
+  }
+  if (*role == server::Role::kTrainee && o.trainee.empty()) {
+    return Fail(Status::InvalidArgument("--role trainee needs --trainee ID (a trainee record id)"));
+  }
+  if (*role == server::Role::kAssessor && o.assessor.empty()) {
+    return Fail(Status::InvalidArgument("--role assessor needs --assessor NAME"));
   }
   auto tokens = OpenTokens(o.data_dir);
   if (!tokens.ok()) return Fail(tokens.status());
+  if (*role == server::Role::kTrainee) {
+    // A token bound to no trainee would open nothing. Read-only, so this
+    // works while `custos serve` runs.
+    auto exists = records::SqliteRecordExists(o.data_dir, "trainee", o.trainee);
+    if (!exists.ok()) return Fail(exists.status());
+    if (!*exists) {
+      return Fail(Status::InvalidArgument("--trainee: no trainee with this id in " + o.data_dir));
+    }
+  }
   auto c = (*tokens)->Create({*role, o.trainee, o.assessor, o.name});
   if (!c.ok()) return Fail(c.status());
   if (g.json) {

@@ -47,6 +47,20 @@ Result<std::unique_ptr<RecordsStore>> OpenSqliteStore(const std::string& data_di
   return std::unique_ptr<RecordsStore>(std::move(store));
 }
 
+Result<bool> SqliteRecordExists(const std::string& data_dir, std::string_view entity,
+                                std::string_view id) {
+  const std::string db_path = JoinPath(data_dir, "records.db");
+  if (!PathExists(db_path)) return false;
+  ConnectionOptions o;
+  o.read_only = true;
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(db_path, o));
+  ASSIGN_OR_RETURN(StmtLease st,
+                   conn->PrepareOnce("SELECT 1 FROM records WHERE entity = ? AND id = ?"));
+  st.BindTextStatic(1, entity);
+  st.BindTextStatic(2, id);
+  return st.Step("look up record");
+}
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& data_dir,
                                                        const SqliteStoreOptions& options) {
   RETURN_IF_ERROR(MakeDirs(data_dir, 0700));

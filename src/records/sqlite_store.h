@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
 #include "records/store.h"
@@ -35,5 +36,11 @@ struct SqliteStoreOptions {
 // master key; IOError from the file system.
 Result<std::unique_ptr<RecordsStore>> OpenSqliteStore(const std::string& data_dir,
                                                       const SqliteStoreOptions& options = {});
+
+// Whether a live record exists in the store of `data_dir`, read on a
+// read-only connection: usable while another process (`custos serve`) has
+// the store open. False when the directory has no store yet.
+Result<bool> SqliteRecordExists(const std::string& data_dir, std::string_view entity,
+                                std::string_view id);
 
 }  // namespace custos::records

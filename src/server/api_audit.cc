@@ -24,9 +24,7 @@ ApiResponse Text(std::string body) {
   return r;
 }
 
-ApiResponse NoAuditLog() {
-  return ErrorResponse(503, "unavailable", "the audit log is not open");
-}
+ApiResponse NoAuditLog() { return ErrorResponse(503, "unavailable", "the audit log is not open"); }
 
 std::string B64(const Hash256& h) { return ToBase64(ByteView(h)); }
 
@@ -43,17 +41,15 @@ std::optional<uint64_t> U64Param(const ApiRequest& req, std::string_view name,
   if (!v) {
     if (!fallback) {
       *error = ErrorResponse(400, "bad_query",
-                             "query parameter \"" + std::string(name) + "\" is required",
-                             name);
+                             "query parameter \"" + std::string(name) + "\" is required", name);
     }
     return fallback;
   }
   auto n = ParseU64(*v);
   if (!n) {
-    *error = ErrorResponse(400, "bad_query",
-                           "query parameter \"" + std::string(name) +
-                               "\" must be an unsigned integer",
-                           name);
+    *error = ErrorResponse(
+        400, "bad_query",
+        "query parameter \"" + std::string(name) + "\" must be an unsigned integer", name);
   }
   return n;
 }
@@ -113,7 +109,8 @@ ApiResponse Api::AuditEntry(const ApiRequest& req) {
   if (!seq || *seq == 0) {
     return ErrorResponse(400, "bad_path", "seq must be a positive integer", "seq");
   }
-  if (auto p = ReadPurpose(req); !p.ok()) return ErrorResponse(400, "bad_purpose", p.status().message());
+  if (auto p = ReadPurpose(req); !p.ok())
+    return ErrorResponse(400, "bad_purpose", p.status().message());
   auto entries = store_.ReadJournal(*seq, *seq);
   if (!entries.ok()) return StatusResponse(entries.status());
   if (entries->empty()) {
@@ -243,6 +240,14 @@ ApiResponse Api::TokensCreate(const ApiRequest& req) {
   }
   if (!body->contains("role")) {
     return ErrorResponse(422, "invalid", "field \"role\": is required", "role");
+  }
+  if (t.role == Role::kTrainee && !t.trainee.empty()) {
+    // A token bound to no trainee would open nothing.
+    auto trainee = store_.Get("trainee", t.trainee);
+    if (trainee.status().IsNotFound()) {
+      return ErrorResponse(422, "invalid", "field \"trainee\": no trainee with this id", "trainee");
+    }
+    if (!trainee.ok()) return StatusResponse(trainee.status());
   }
   auto created = tokens_.Create(t);
   if (!created.ok()) return StatusResponse(created.status());

@@ -93,8 +93,10 @@ Result<TokenInfo> TokenFromJson(const nlohmann::json& j) {
 }  // namespace
 
 nlohmann::json TokenInfo::ToJson() const {
-  nlohmann::json j = {{"id", id},           {"role", RoleName(role)},
-                      {"name", name},       {"created_at", created_at},
+  nlohmann::json j = {{"id", id},
+                      {"role", RoleName(role)},
+                      {"name", name},
+                      {"created_at", created_at},
                       {"revoked", revoked}};
   if (!trainee.empty()) j["trainee"] = trainee;
   if (!assessor.empty()) j["assessor"] = assessor;
@@ -111,7 +113,9 @@ Hash256 HashToken(std::string_view token) { return Sha256(AsBytes(token)); }
 
 Status ValidateNewToken(const NewToken& t) {
   if (t.role == Role::kTrainee) {
-    if (t.trainee.empty()) return Status::InvalidArgument("the trainee role needs --trainee ID");
+    if (t.trainee.empty())
+      return Status::InvalidArgument(
+          "field \"trainee\": the trainee role needs the id of a trainee record");
     if (t.trainee.size() > 64) return Status::InvalidArgument("trainee id is too long");
     for (char c : t.trainee) {
       bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -122,7 +126,9 @@ Status ValidateNewToken(const NewToken& t) {
     return Status::InvalidArgument("only trainee tokens are bound to a trainee");
   }
   if (t.role == Role::kAssessor) {
-    if (t.assessor.empty()) return Status::InvalidArgument("the assessor role needs --assessor NAME");
+    if (t.assessor.empty())
+      return Status::InvalidArgument(
+          "field \"assessor\": the assessor role needs the assessor's name");
     if (t.assessor.size() > 200) return Status::InvalidArgument("assessor name is too long");
   } else if (!t.assessor.empty()) {
     return Status::InvalidArgument("only assessor tokens are bound to an assessor name");

@@ -798,6 +798,25 @@ class OperationsTest(ServerTestCase):
         r = run(["token", "create", "--data", self.data, "--role", "trainee"])
         self.assertNotEqual(r.rc, 0)
         self.assertIn("--trainee", r.err)
+        # A trainee token must name a trainee that exists (checked while the
+        # server holds the store open), through the CLI and the API alike.
+        r = run(["token", "create", "--data", self.data, "--role", "trainee", "--trainee",
+                 "01NOSUCHTRAINEE00000000000"])
+        self.assertNotEqual(r.rc, 0)
+        self.assertIn("no trainee with this id", r.err)
+        st, doc = srv.json("POST", "/api/v1/tokens",
+                           {"role": "trainee", "trainee": "01NOSUCHTRAINEE00000000000"})
+        self.assertEqual(st, 422, doc)
+        self.assertEqual(self.error(doc)["field"], "trainee")
+        st, doc = srv.json("POST", "/api/v1/tokens", {"role": "trainee"})
+        self.assertEqual(st, 422, doc)
+        self.assertEqual(self.error(doc)["field"], "trainee")
+        fx = Fixture(srv)
+        r = run(["token", "create", "--data", self.data, "--role", "trainee", "--trainee",
+                 fx.trainee])
+        self.assertEqual(r.rc, 0, r)
+        _, doc = srv.json("POST", "/api/v1/tokens", {"role": "trainee", "trainee": fx.trainee},
+                          expect=201)
 
     def test_plain_http_refused_off_loopback(self):
         r = run(["serve", "--data", self.data, "--listen", "0.0.0.0:0"],
