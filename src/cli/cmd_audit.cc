@@ -189,23 +189,20 @@ int RunLog(const GlobalOptions& g, const AuditFlags& f) {
   }
   auto store = OpenStore(f.data);
   if (!store.ok()) return Fail(store.status());
-  Result<std::vector<records::HistoryEntry>> hist = Status::OK();
-  records::Actor actor{"cli", "admin"};
-  if (!f.trainee.empty()) {
-    hist = (*store)->SubjectHistory(f.trainee);
-    if (hist.ok()) {
-      // Reading a trainee's history is a read of their personal data.
-      auto seq = (*store)->LogAccess(actor, f.trainee, "trainee", f.trainee, "cli audit log");
-      if (!seq.ok()) return Fail(seq.status());
-    }
-  } else {
-    size_t slash = f.record.find('/');
-    if (slash == std::string::npos) {
-      return Fail(Status::InvalidArgument("--record takes ENTITY/ID"));
-    }
-    hist = (*store)->History(f.record.substr(0, slash), f.record.substr(slash + 1));
+  const size_t slash = f.record.find('/');
+  if (!f.record.empty() && slash == std::string::npos) {
+    return Fail(Status::InvalidArgument("--record takes ENTITY/ID"));
   }
+  auto hist = !f.trainee.empty()
+                  ? (*store)->SubjectHistory(f.trainee)
+                  : (*store)->History(f.record.substr(0, slash), f.record.substr(slash + 1));
   if (!hist.ok()) return Fail(hist.status());
+  if (!f.trainee.empty()) {
+    // Reading a trainee's history is a read of their personal data.
+    records::Actor actor{"cli", "admin"};
+    auto seq = (*store)->LogAccess(actor, f.trainee, "trainee", f.trainee, "cli audit log");
+    if (!seq.ok()) return Fail(seq.status());
+  }
   nlohmann::json out = nlohmann::json::array();
   for (const auto& h : *hist) {
     nlohmann::json j = records::LeafToJson(h.leaf);
