@@ -194,8 +194,8 @@ int RunLog(const GlobalOptions& g, const AuditFlags& f) {
     return Fail(Status::InvalidArgument("--record takes ENTITY/ID"));
   }
   auto hist = !f.trainee.empty()
-                  ? (*store)->SubjectHistory(f.trainee)
-                  : (*store)->History(f.record.substr(0, slash), f.record.substr(slash + 1));
+                  ? (*store)->SubjectHistory(f.trainee, {})
+                  : (*store)->History(f.record.substr(0, slash), f.record.substr(slash + 1), {});
   if (!hist.ok()) return Fail(hist.status());
   if (!f.trainee.empty()) {
     // Reading a trainee's history is a read of their personal data.

@@ -199,13 +199,13 @@ TEST(RecordsCrashTest, AcknowledgedWritesSurviveSigkill) {
       }
       // An erasure may have committed without its ack reaching us.
       if (r.status().IsNotFound() && entity == "trainee") {
-        auto h = store.History("subject", id);
+        auto h = store.History("subject", id, {});
         ASSERT_TRUE(h.ok());
         EXPECT_FALSE(h->empty()) << "trainee " << id << " lost without an erasure";
         continue;
       }
       ASSERT_TRUE(r.ok()) << entity << " " << id << ": " << r.status().ToString();
-      auto h = store.History(entity, id);
+      auto h = store.History(entity, id, {});
       ASSERT_TRUE(h.ok());
       ASSERT_FALSE(h->empty());
       EXPECT_EQ(h->front().leaf.event, EventType::kCreate);
@@ -216,7 +216,7 @@ TEST(RecordsCrashTest, AcknowledgedWritesSurviveSigkill) {
       }
     }
     for (const std::string& id : acks.erased) {
-      auto h = store.SubjectHistory(id);
+      auto h = store.SubjectHistory(id, {});
       ASSERT_TRUE(h.ok());
       ASSERT_FALSE(h->empty());
       EXPECT_EQ(h->back().leaf.event, EventType::kErase);

@@ -87,8 +87,10 @@ class SqliteStore final : public RecordsStore {
                                           std::span<const ImportItem> rows,
                                           std::optional<std::string> reason) override;
 
-  Result<std::vector<HistoryEntry>> History(std::string_view entity, std::string_view id) override;
-  Result<std::vector<HistoryEntry>> SubjectHistory(std::string_view subject_id) override;
+  Result<std::vector<HistoryEntry>> History(std::string_view entity, std::string_view id,
+                                            const HistoryQuery& query) override;
+  Result<std::vector<HistoryEntry>> SubjectHistory(std::string_view subject_id,
+                                                   const HistoryQuery& query) override;
   Result<std::vector<JournalEntry>> ReadJournal(uint64_t from_seq, uint64_t to_seq) override;
   Status ReadLeafHashes(uint64_t from_seq, uint64_t to_seq,
                         const std::function<void(uint64_t, const Hash256&)>& fn) override;
@@ -160,8 +162,10 @@ class SqliteStore final : public RecordsStore {
   // ---- readers (sqlite_store_read.cc) ------------------------------------
   // nullopt when the subject's key was destroyed or never existed.
   Result<std::optional<Key256>> ReaderSubjectKey(Connection& conn, std::string_view subject_id);
-  Result<std::vector<HistoryEntry>> ReadHistory(std::string_view sql, std::string_view a,
-                                                std::string_view b);
+  // `where` selects journal rows with parameters ?1 = a and (when not
+  // empty) ?2 = b; the query's seq bound and limit are added.
+  Result<std::vector<HistoryEntry>> ReadHistory(std::string_view where, std::string_view a,
+                                                std::string_view b, const HistoryQuery& query);
 
   const std::string dir_;
   UniqueFd lock_;

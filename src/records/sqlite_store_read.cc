@@ -200,14 +200,22 @@ Result<std::optional<Key256>> SqliteStore::ReaderSubjectKey(Connection& conn,
   return keystore_->CachedKey(subject_id);
 }
 
-Result<std::vector<HistoryEntry>> SqliteStore::ReadHistory(std::string_view sql, std::string_view a,
-                                                           std::string_view b) {
+Result<std::vector<HistoryEntry>> SqliteStore::ReadHistory(std::string_view where,
+                                                           std::string_view a, std::string_view b,
+                                                           const HistoryQuery& query) {
   ASSIGN_OR_RETURN(ReaderPool::Lease conn, readers_.Acquire());
   std::vector<JournalEntry> entries;
   {
-    ASSIGN_OR_RETURN(StmtLease st, conn->Prepare(sql));
+    // Both journal indexes end with seq, so a page is read in order from
+    // the index: no sort, and only the page's rows.
+    ASSIGN_OR_RETURN(StmtLease st, conn->Prepare(std::string("SELECT ") + kJournalColumns +
+                                                 " FROM journal WHERE " + std::string(where) +
+                                                 " AND seq > ?3 ORDER BY seq LIMIT ?4"));
     st.BindTextStatic(1, a);
     if (!b.empty()) st.BindTextStatic(2, b);
+    st.BindInt(3, static_cast<int64_t>(std::min<uint64_t>(query.after_seq, INT64_MAX)));
+    st.BindInt(
+        4, query.limit == 0 ? -1 : static_cast<int64_t>(std::min<size_t>(query.limit, INT64_MAX)));
     while (true) {
       ASSIGN_OR_RETURN(bool row, st.Step("read journal"));
       if (!row) break;
@@ -234,19 +242,16 @@ Result<std::vector<HistoryEntry>> SqliteStore::ReadHistory(std::string_view sql,
   return out;
 }
 
-Result<std::vector<HistoryEntry>> SqliteStore::History(std::string_view entity,
-                                                       std::string_view id) {
+Result<std::vector<HistoryEntry>> SqliteStore::History(std::string_view entity, std::string_view id,
+                                                       const HistoryQuery& query) {
   if (entity.empty() || !IsValidRecordId(id)) return std::vector<HistoryEntry>();
-  return ReadHistory(std::string("SELECT ") + kJournalColumns +
-                         " FROM journal WHERE entity = ? AND record_id = ? ORDER BY seq",
-                     entity, id);
+  return ReadHistory("entity = ?1 AND record_id = ?2", entity, id, query);
 }
 
-Result<std::vector<HistoryEntry>> SqliteStore::SubjectHistory(std::string_view subject_id) {
+Result<std::vector<HistoryEntry>> SqliteStore::SubjectHistory(std::string_view subject_id,
+                                                              const HistoryQuery& query) {
   if (subject_id.empty()) return std::vector<HistoryEntry>();
-  return ReadHistory(
-      std::string("SELECT ") + kJournalColumns + " FROM journal WHERE subject_id = ? ORDER BY seq",
-      subject_id, {});
+  return ReadHistory("subject_id = ?1", subject_id, {}, query);
 }
 
 Status SqliteStore::ScanJournal(uint64_t from_seq, uint64_t to_seq,

@@ -108,6 +108,13 @@ struct HistoryEntry {
   std::optional<Payload> payload;  // nullopt after erasure
 };
 
+// A page of a history: the entries with seq > after_seq, in seq order, at
+// most `limit` of them (0: all).
+struct HistoryQuery {
+  uint64_t after_seq = 0;
+  size_t limit = 0;
+};
+
 // An event that is not a record change (export, restore-test, access).
 struct AuditEvent {
   EventType type = EventType::kExport;
@@ -166,9 +173,12 @@ class RecordsStore {
       std::optional<std::string> reason = std::nullopt) = 0;
 
   // ---- journal ----------------------------------------------------------
-  virtual Result<std::vector<HistoryEntry>> History(std::string_view entity,
-                                                    std::string_view id) = 0;
-  virtual Result<std::vector<HistoryEntry>> SubjectHistory(std::string_view subject_id) = 0;
+  // The entries of one record, or of every record of one subject (a
+  // trainee's whole file), as the query pages them.
+  virtual Result<std::vector<HistoryEntry>> History(std::string_view entity, std::string_view id,
+                                                    const HistoryQuery& query) = 0;
+  virtual Result<std::vector<HistoryEntry>> SubjectHistory(std::string_view subject_id,
+                                                           const HistoryQuery& query) = 0;
   // Entries with from_seq <= seq <= to_seq, in order.
   virtual Result<std::vector<JournalEntry>> ReadJournal(uint64_t from_seq, uint64_t to_seq) = 0;
   // The leaf hashes of from_seq..to_seq, in order (for rebuilding the Merkle

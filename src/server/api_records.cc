@@ -394,6 +394,9 @@ ApiResponse Api::Import(const ApiRequest& req) {
 
 namespace {
 
+// The most entries a history page holds (and its default size).
+constexpr uint64_t kHistoryPage = 1000;
+
 json HistoryEntryJson(const records::HistoryEntry& h) {
   json j = records::LeafToJson(h.leaf);
   j["seq"] = h.entry.seq;
@@ -419,6 +422,27 @@ ApiResponse Api::History(const ApiRequest& req) {
   const EntitySchema& e = *req.route->entity;
   const std::string& id = req.params[0];
   if (auto p = ReadPurpose(req); !p.ok()) return AccessLogFailed(p.status());
+  // A page: ?after_seq=N (the previous page's next_after_seq) and ?limit.
+  records::HistoryQuery page{0, kHistoryPage};
+  if (req.query != nullptr) {
+    for (const auto& [key, value] : *req.query) {
+      if (key == "limit") {
+        auto n = ParseU64(value);
+        if (!n || *n < 1 || *n > kHistoryPage) {
+          return ErrorResponse(400, "bad_query",
+                               "limit must be 1 to " + std::to_string(kHistoryPage), "limit");
+        }
+        page.limit = *n;
+      } else if (key == "after_seq") {
+        auto n = ParseU64(value);
+        if (!n) return ErrorResponse(400, "bad_query", "after_seq must be a seq", "after_seq");
+        page.after_seq = *n;
+      } else if (key != "purpose") {
+        return ErrorResponse(400, "bad_query", "unknown query parameter \"" + SafeName(key) + "\"",
+                             SafeName(key));
+      }
+    }
+  }
   const bool subject_history = e.subject.kind == records::SubjectRule::Kind::kSelf;
   std::string subject;
   if (subject_history) {
@@ -430,7 +454,7 @@ ApiResponse Api::History(const ApiRequest& req) {
     auto rec = store_.Get(e.name, id);
     if (!rec.ok()) {
       if (!rec.status().IsNotFound()) return StatusResponse(rec.status());
-      auto past = store_.SubjectHistory(id);
+      auto past = store_.SubjectHistory(id, {0, 1});
       if (!past.ok()) return StatusResponse(past.status());
       if (past->empty()) return ErrorResponse(404, "not_found", "trainee not found");
     }
@@ -451,14 +475,27 @@ ApiResponse Api::History(const ApiRequest& req) {
     if (st.IsNotFound()) return StatusResponse(st);
     return AccessLogFailed(st);
   }
-  auto entries = subject_history ? store_.SubjectHistory(id) : store_.History(e.name, id);
+  // One entry more than the page, to know whether another page follows.
+  const records::HistoryQuery probe{page.after_seq, page.limit + 1};
+  auto entries =
+      subject_history ? store_.SubjectHistory(id, probe) : store_.History(e.name, id, probe);
   if (!entries.ok()) return StatusResponse(entries.status());
-  if (entries->empty()) return ErrorResponse(404, "not_found", std::string(e.name) + " not found");
+  if (entries->empty() && page.after_seq == 0) {
+    return ErrorResponse(404, "not_found", std::string(e.name) + " not found");
+  }
+  json next = nullptr;
+  if (entries->size() > page.limit) {
+    entries->resize(page.limit);
+    next = entries->back().entry.seq;
+  }
   json arr = json::array();
   for (const records::HistoryEntry& h : *entries) arr.push_back(HistoryEntryJson(h));
   ApiResponse r;
-  r.body = json{{"entity", e.name}, {"id", id}, {"entries", std::move(arr)}}.dump(
-      -1, ' ', false, json::error_handler_t::replace);
+  r.body = json{{"entity", e.name},
+                {"id", id},
+                {"entries", std::move(arr)},
+                {"next_after_seq", std::move(next)}}
+               .dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 

@@ -97,10 +97,9 @@ json Operation(const Route& r) {
   const records::EntitySchema* e = r.entity;
   switch (r.kind) {
     case RouteKind::kRecordCreate:
-      op["requestBody"] = {{"required", true},
-                           {"content",
-                            {{"application/json",
-                              {{"schema", Ref(records::InputComponentName(*e))}}}}}};
+      op["requestBody"] = {
+          {"required", true},
+          {"content", {{"application/json", {{"schema", Ref(records::InputComponentName(*e))}}}}}};
       responses["201"] = JsonResponse("created", Ref(EnvelopeName(*e)));
       break;
     case RouteKind::kRecordReplace:
@@ -113,17 +112,15 @@ json Operation(const Route& r) {
                         {"in", "header"},
                         {"description", "the current version, as \"N\" (or ?version=N)"},
                         {"schema", {{"type", "string"}}}});
-      params.push_back(QueryParam("version", "the current version (instead of If-Match)", false,
-                                  "integer"));
+      params.push_back(
+          QueryParam("version", "the current version (instead of If-Match)", false, "integer"));
       responses["200"] = JsonResponse("changed", Ref(EnvelopeName(*e)));
       responses["409"] = ErrorResponse("the version is not the current one");
       responses["428"] = ErrorResponse("no version given");
       break;
     }
     case RouteKind::kRecordDelete:
-      params.push_back({{"name", "If-Match"},
-                        {"in", "header"},
-                        {"schema", {{"type", "string"}}}});
+      params.push_back({{"name", "If-Match"}, {"in", "header"}, {"schema", {{"type", "string"}}}});
       params.push_back(QueryParam("version", "the current version", false, "integer"));
       responses["204"] = {{"description", "deleted"}};
       responses["409"] = ErrorResponse("the version is not the current one");
@@ -162,23 +159,33 @@ json Operation(const Route& r) {
       break;
     case RouteKind::kRecordHistory:
       params.push_back(QueryParam("purpose", "why the data is read (journaled)", false));
-      responses["200"] = JsonResponse("journal entries", json{{"type", "object"}});
+      params.push_back(QueryParam("limit", "1-1000, default 1000", false, "integer"));
+      params.push_back(
+          QueryParam("after_seq", "next_after_seq of the previous page", false, "integer"));
+      responses["200"] =
+          JsonResponse("journal entries in seq order, a page at a time",
+                       json{{"type", "object"},
+                            {"properties",
+                             {{"entity", {{"type", "string"}}},
+                              {"id", {{"type", "string"}}},
+                              {"entries", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+                              {"next_after_seq", {{"type", "integer"}, {"nullable", true}}}}}});
       break;
     case RouteKind::kDocumentUpload:
-      op["requestBody"] = {
-          {"required", true},
-          {"content",
-           {{"application/octet-stream", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
+      op["requestBody"] = {{"required", true},
+                           {"content",
+                            {{"application/octet-stream",
+                              {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
       responses["201"] = JsonResponse(
           "stored", json{{"type", "object"},
-                         {"properties", {{"sha256", {{"type", "string"}}},
-                                         {"size", {{"type", "integer"}}}}}});
+                         {"properties",
+                          {{"sha256", {{"type", "string"}}}, {"size", {{"type", "integer"}}}}}});
       break;
     case RouteKind::kDocumentGet:
-      responses["200"] = {
-          {"description", "the document"},
-          {"content",
-           {{"application/octet-stream", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
+      responses["200"] = {{"description", "the document"},
+                          {"content",
+                           {{"application/octet-stream",
+                             {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
       break;
     case RouteKind::kAuditCheckpoint:
     case RouteKind::kAuditSign:
@@ -260,19 +267,18 @@ json Build() {
     schemas[EnvelopeName(e)] = EnvelopeSchema(e);
   }
   schemas["Error"] = ErrorSchema();
-  return json{
-      {"openapi", "3.0.3"},
-      {"info",
-       {{"title", "Custos API"},
-        {"version", "1"},
-        {"description",
-         "Training records with an audited, verifiable journal. Authenticate with "
-         "Authorization: Bearer <token>."}}},
-      {"paths", std::move(paths)},
-      {"components",
-       {{"schemas", std::move(schemas)},
-        {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}},
-      {"security", json::array({json{{"bearer", json::array()}}})}};
+  return json{{"openapi", "3.0.3"},
+              {"info",
+               {{"title", "Custos API"},
+                {"version", "1"},
+                {"description",
+                 "Training records with an audited, verifiable journal. Authenticate with "
+                 "Authorization: Bearer <token>."}}},
+              {"paths", std::move(paths)},
+              {"components",
+               {{"schemas", std::move(schemas)},
+                {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}},
+              {"security", json::array({json{{"bearer", json::array()}}})}};
 }
 
 }  // namespace

@@ -193,7 +193,7 @@ TEST_P(RecordsConformanceTest, StaleVersionIsRejectedAndWritesNothing) {
   auto got = store().Get("trainee", g.trainee.id);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(*got, *v2);
-  auto h = store().History("trainee", g.trainee.id);
+  auto h = store().History("trainee", g.trainee.id, {});
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->size(), 2u);
 }

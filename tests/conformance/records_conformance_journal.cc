@@ -3,9 +3,11 @@
 // concurrency, and persistence. See records_conformance.h.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -75,7 +77,7 @@ TEST_P(RecordsConformanceTest, EveryWriteAppendsExactlyOneEntry) {
     EXPECT_EQ(leaf->actor_role, "registrar");
   }
   // The assessment's chain: create -> update -> delete, linked by seq and hash.
-  auto h = store().History("assessment", g.assessment.id);
+  auto h = store().History("assessment", g.assessment.id, {});
   ASSERT_TRUE(h.ok());
   ASSERT_EQ(h->size(), 3u);
   EXPECT_EQ((*h)[0].leaf.event, EventType::kCreate);
@@ -163,7 +165,7 @@ TEST_P(RecordsConformanceTest, PayloadsDecryptAndCommitmentsVerify) {
                         {{"planned_end_date", "2026-12-31"}}, UpdateMode::kPatch, "on leave");
   }
   ASSERT_TRUE(v2.ok()) << v2.status().ToString();
-  auto h = store().History("enrollment", g.enrollment.id);
+  auto h = store().History("enrollment", g.enrollment.id, {});
   ASSERT_TRUE(h.ok());
   ASSERT_EQ(h->size(), 2u);
   const HistoryEntry& create = (*h)[0];
@@ -195,6 +197,60 @@ TEST_P(RecordsConformanceTest, PayloadsDecryptAndCommitmentsVerify) {
   EXPECT_TRUE(store().DecryptPayload(flipped).status().IsCorruption());
 }
 
+// Histories page by seq: the pages of any size, joined, are the whole
+// history in seq order, and a page past the end is empty.
+TEST_P(RecordsConformanceTest, HistoriesPageBySeq) {
+  Graph g = MakeGraph();
+  Graph other = MakeGraph("other");
+  ASSERT_FALSE(HasFailure());
+  uint64_t version = g.trainee.version;
+  for (int i = 0; i < 6; ++i) {
+    auto u = store().Update(registrar_, "trainee", g.trainee.id, version,
+                            {{"phone", "01632 96010" + std::to_string(i)}}, UpdateMode::kPatch);
+    ASSERT_TRUE(u.ok()) << u.status().ToString();
+    version = u->version;
+    // Another trainee's entries in between: pages skip them.
+    ASSERT_TRUE(
+        store().LogAccess(registrar_, other.trainee.id, "trainee", other.trainee.id, "x").ok());
+  }
+  auto seqs = [](const Result<std::vector<HistoryEntry>>& h) {
+    std::vector<uint64_t> out;
+    if (h.ok()) {
+      for (const HistoryEntry& e : *h) out.push_back(e.entry.seq);
+    }
+    return out;
+  };
+  using Read = std::function<Result<std::vector<HistoryEntry>>(const HistoryQuery&)>;
+  const std::pair<const char*, Read> reads[] = {
+      {"record",
+       [&](const HistoryQuery& q) { return store().History("trainee", g.trainee.id, q); }},
+      {"subject", [&](const HistoryQuery& q) { return store().SubjectHistory(g.trainee.id, q); }}};
+  for (const auto& [what, read] : reads) {
+    SCOPED_TRACE(what);
+    const std::vector<uint64_t> all = seqs(read({}));
+    ASSERT_GE(all.size(), 7u);
+    EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
+    for (size_t limit : {1, 2, 3, 7, 100}) {
+      std::vector<uint64_t> joined;
+      uint64_t after = 0;
+      while (true) {
+        auto page = read({after, limit});
+        ASSERT_TRUE(page.ok()) << page.status().ToString();
+        ASSERT_LE(page->size(), limit);
+        if (page->empty()) break;
+        for (const HistoryEntry& e : *page) {
+          EXPECT_GT(e.entry.seq, after);
+          joined.push_back(e.entry.seq);
+        }
+        after = page->back().entry.seq;
+      }
+      EXPECT_EQ(joined, all) << "limit " << limit;
+    }
+    EXPECT_TRUE(read({all.back(), 10}).value().empty());
+    EXPECT_EQ(seqs(read({all[2], 2})), (std::vector<uint64_t>{all[3], all[4]}));
+  }
+}
+
 TEST_P(RecordsConformanceTest, AccessAndOtherEventsAreJournaled) {
   Graph g = MakeGraph();
   ASSERT_FALSE(HasFailure());
@@ -202,7 +258,7 @@ TEST_P(RecordsConformanceTest, AccessAndOtherEventsAreJournaled) {
   auto seq =
       store().LogAccess(auditor, g.trainee.id, "assessment", g.assessment.id, "funding audit 2026");
   ASSERT_TRUE(seq.ok()) << seq.status().ToString();
-  auto h = store().SubjectHistory(g.trainee.id);
+  auto h = store().SubjectHistory(g.trainee.id, {});
   ASSERT_TRUE(h.ok());
   const HistoryEntry& last = h->back();
   EXPECT_EQ(last.entry.seq, *seq);
@@ -240,7 +296,7 @@ TEST_P(RecordsConformanceTest, ErasureShredsPayloadsAndKeepsLeaves) {
   Graph g = MakeGraph("Erased");
   Graph keep = MakeGraph("Kept");
   ASSERT_FALSE(HasFailure());
-  auto before = store().SubjectHistory(g.trainee.id);
+  auto before = store().SubjectHistory(g.trainee.id, {});
   ASSERT_TRUE(before.ok());
   ASSERT_EQ(before->size(), 6u);  // trainee, enrollment, assessment, cert, attendance, evidence
   const uint64_t seq = store().LastSeq();
@@ -255,7 +311,7 @@ TEST_P(RecordsConformanceTest, ErasureShredsPayloadsAndKeepsLeaves) {
                                                         {"evidence", g.evidence.id}}) {
     EXPECT_TRUE(store().Get(entity, id).status().IsNotFound()) << entity;
   }
-  auto after = store().SubjectHistory(g.trainee.id);
+  auto after = store().SubjectHistory(g.trainee.id, {});
   ASSERT_TRUE(after.ok()) << after.status().ToString();
   ASSERT_EQ(after->size(), 13u);
   for (const HistoryEntry& e : *after) {
@@ -271,7 +327,7 @@ TEST_P(RecordsConformanceTest, ErasureShredsPayloadsAndKeepsLeaves) {
     EXPECT_EQ((*after)[i].entry.leaf, (*before)[i].entry.leaf);
   }
   // The other trainee is untouched; the institution's records too.
-  auto kept = store().History("trainee", keep.trainee.id);
+  auto kept = store().History("trainee", keep.trainee.id, {});
   ASSERT_TRUE(kept.ok());
   ASSERT_TRUE(kept->front().payload.has_value());
   EXPECT_TRUE(store().Get("employer", g.employer.id).ok());
@@ -283,7 +339,7 @@ TEST_P(RecordsConformanceTest, ErasureShredsPayloadsAndKeepsLeaves) {
             Code::kInvalidArgument);
   EXPECT_TRUE(VerifyStoreAgainstJournal(store()).ok());
   Reopen();
-  after = store().SubjectHistory(g.trainee.id);
+  after = store().SubjectHistory(g.trainee.id, {});
   ASSERT_TRUE(after.ok());
   for (const HistoryEntry& e : *after) EXPECT_FALSE(e.payload.has_value());
   Status v = VerifyStoreAgainstJournal(store());
@@ -392,7 +448,7 @@ TEST_P(RecordsConformanceTest, ReopenKeepsRecordsJournalAndKeys) {
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(*got, *v2);
   EXPECT_EQ(store().SubjectPseudonym(g.trainee.id), pseudonym);
-  auto h = store().History("trainee", g.trainee.id);
+  auto h = store().History("trainee", g.trainee.id, {});
   ASSERT_TRUE(h.ok());
   ASSERT_EQ(h->size(), 2u);
   ASSERT_TRUE(h->back().payload.has_value());

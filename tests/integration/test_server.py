@@ -626,6 +626,32 @@ class PrivacyTest(ServerTestCase):
         self.assertEqual(len([e for e in h3["entries"] if e["event"] == "access"]),
                          len([e for e in h2["entries"] if e["event"] == "access"]) + 1)
 
+    def test_history_pages(self):
+        srv = self.start()
+        fx = Fixture(srv)
+        path = "/api/v1/trainees/%s/history" % fx.trainee
+        _, whole = srv.json("GET", path, expect=200)
+        self.assertIsNone(whole["next_after_seq"])
+        # Every page read is itself an access: compare the entries the whole
+        # history held, which later pages still list in the same order.
+        want = [e["seq"] for e in whole["entries"]]
+        got, after = [], 0
+        while True:
+            _, page = srv.json("GET", path + "?limit=2&after_seq=%d" % after, expect=200)
+            self.assertLessEqual(len(page["entries"]), 2)
+            got += [e["seq"] for e in page["entries"]]
+            if page["next_after_seq"] is None:
+                break
+            self.assertEqual(page["next_after_seq"], page["entries"][-1]["seq"])
+            after = page["next_after_seq"]
+        self.assertEqual(got[:len(want)], want)
+        self.assertEqual(got, sorted(got))
+        for query, field in (("?limit=0", "limit"), ("?limit=1001", "limit"),
+                             ("?after_seq=-1", "after_seq"), ("?colour=blue", "colour")):
+            st, doc = srv.json("GET", path + query)
+            self.assertEqual(st, 400, (query, doc))
+            self.assertEqual(self.error(doc)["field"], field)
+
 
 class AuditApiTest(ServerTestCase):
     def test_checkpoint_key_and_proofs_verify(self):
