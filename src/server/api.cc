@@ -9,6 +9,8 @@
 namespace custos::server {
 
 std::string FieldFromMessage(std::string_view msg) {
+  // Problems are joined with "; ": only the first one's field is named.
+  msg = msg.substr(0, msg.find("; "));
   constexpr std::string_view kField = "field \"";
   size_t p = msg.find(kField);
   if (p == std::string_view::npos) return {};

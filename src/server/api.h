@@ -57,8 +57,9 @@ ApiResponse ErrorResponse(int status, std::string_view code, std::string_view me
 // NoSpace 507, Retryable/Locked 503, others 500. A `field "x"` or `line N`
 // in the message is copied into the error object.
 ApiResponse StatusResponse(const Status& st);
-// The NAME of the first `field "NAME"` in a store or validation message, or
-// "" (names longer than 64 bytes are not taken).
+// The NAME of the `field "NAME"` in the first problem ("; " joins several)
+// of a store or validation message, or "" (names longer than 64 bytes are
+// not taken).
 std::string FieldFromMessage(std::string_view msg);
 
 struct ApiOptions {

@@ -465,6 +465,18 @@ class RecordsApiTest(ServerTestCase):
         st, doc = srv.json("POST", "/api/v1/trainees", dict(fx.trainee_body(), shoe_size=9))
         self.assertEqual(st, 422)
         self.assertIn("not a field", self.error(doc)["message"])
+        self.assertNotIn("field", self.error(doc))  # the key is not quoted: it may be data
+        # Several problems: "field" names the first one's.
+        body = dict(fx.trainee_body(), shoe_size=9)
+        del body["uln"]
+        st, doc = srv.json("POST", "/api/v1/trainees", body)
+        self.assertEqual(st, 422)
+        self.assertIn('field "uln"', self.error(doc)["message"])
+        self.assertNotIn("field", self.error(doc))
+        body = dict(fx.trainee_body(), date_of_birth="2023-02-30")
+        del body["uln"]
+        st, doc = srv.json("POST", "/api/v1/trainees", body)
+        self.assertEqual(self.error(doc)["field"], "uln")
         st, doc = srv.json("POST", "/api/v1/programmes", dict(fx.programme_body(), level="4"))
         self.assertEqual(st, 422)
         self.assertEqual(self.error(doc)["field"], "level")
