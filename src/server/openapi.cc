@@ -1,6 +1,7 @@
 #include "server/openapi.h"
 
 #include "records/model/openapi.h"
+#include "server/openapi_schemas.h"
 #include "server/routes.h"
 
 namespace custos::server {
@@ -143,9 +144,14 @@ json Operation(const Route& r) {
       }
       responses["200"] = JsonResponse(
           "a page", json{{"type", "object"},
+                         {"additionalProperties", false},
+                         {"required", {"records", "next_cursor"}},
                          {"properties",
                           {{"records", {{"type", "array"}, {"items", Ref(EnvelopeName(*e))}}},
                            {"next_cursor", {{"type", "string"}, {"nullable", true}}}}}});
+      responses["400"] = ErrorResponse(
+          "an unknown filter field, an impossible value, a bad limit "
+          "or cursor (the field is named)");
       break;
     case RouteKind::kRecordImport:
       op["requestBody"] = {
@@ -154,7 +160,15 @@ json Operation(const Route& r) {
            {{"text/csv", {{"schema", {{"type", "string"}}}}},
             {"application/json",
              {{"schema", {{"type", "array"}, {"items", Ref(records::InputComponentName(*e))}}}}}}}};
-      responses["201"] = JsonResponse("every row imported", json{{"type", "object"}});
+      responses["201"] = JsonResponse(
+          "every row imported",
+          json{{"type", "object"},
+               {"additionalProperties", false},
+               {"required", {"imported", "records"}},
+               {"properties",
+                {{"imported", {{"type", "integer"}}},
+                 {"records", {{"type", "array"}, {"items", Ref(EnvelopeName(*e))}}}}}});
+      responses["415"] = ErrorResponse("neither text/csv nor application/json");
       responses["422"] = ErrorResponse("rows with errors; nothing was imported");
       break;
     case RouteKind::kRecordHistory:
@@ -165,11 +179,14 @@ json Operation(const Route& r) {
       responses["200"] =
           JsonResponse("journal entries in seq order, a page at a time",
                        json{{"type", "object"},
+                            {"additionalProperties", false},
+                            {"required", {"entity", "id", "entries", "next_after_seq"}},
                             {"properties",
                              {{"entity", {{"type", "string"}}},
                               {"id", {{"type", "string"}}},
-                              {"entries", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+                              {"entries", {{"type", "array"}, {"items", Ref("HistoryEntry")}}},
                               {"next_after_seq", {{"type", "integer"}, {"nullable", true}}}}}});
+      responses["400"] = ErrorResponse("a bad limit, after_seq or purpose");
       break;
     case RouteKind::kDocumentUpload:
       op["requestBody"] = {{"required", true},
@@ -178,6 +195,8 @@ json Operation(const Route& r) {
                               {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
       responses["201"] = JsonResponse(
           "stored", json{{"type", "object"},
+                         {"additionalProperties", false},
+                         {"required", {"sha256", "size"}},
                          {"properties",
                           {{"sha256", {{"type", "string"}}}, {"size", {{"type", "integer"}}}}}});
       break;
@@ -195,17 +214,35 @@ json Operation(const Route& r) {
       responses["200"] = TextResponse("the note verifier key");
       break;
     case RouteKind::kAuditEntry:
-      responses["200"] = JsonResponse("the entry", json{{"type", "object"}});
+      params.push_back(QueryParam("purpose", "why the payload is read (journaled)", false));
+      responses["200"] = JsonResponse("the entry", Ref("AuditEntry"));
+      responses["400"] = ErrorResponse("seq is not a positive integer, or a bad purpose");
+      responses["503"] = ErrorResponse("the read of the payload could not be journaled");
       break;
     case RouteKind::kAuditInclusion:
       params.push_back(QueryParam("seq", "journal sequence number", true, "integer"));
       params.push_back(QueryParam("size", "tree size, default current", false, "integer"));
-      responses["200"] = JsonResponse("the proof", json{{"type", "object"}});
+      responses["200"] = JsonResponse("the proof (RFC 9162 order)", Ref("InclusionProof"));
+      responses["400"] = ErrorResponse("no such entry in a tree of that size");
       break;
     case RouteKind::kAuditConsistency:
       params.push_back(QueryParam("from", "older tree size", true, "integer"));
       params.push_back(QueryParam("to", "newer tree size, default current", false, "integer"));
-      responses["200"] = JsonResponse("the proof", json{{"type", "object"}});
+      responses["200"] = JsonResponse("the proof (RFC 9162 order)", Ref("ConsistencyProof"));
+      responses["400"] = ErrorResponse("no proof between those sizes");
+      break;
+    case RouteKind::kHealth:
+      responses["200"] = JsonResponse("writes accepted and entries signed", Ref("Health"));
+      responses["503"] = JsonResponse("a promise is being broken (see problems)", Ref("Health"));
+      break;
+    case RouteKind::kRoles:
+      responses["200"] = JsonResponse("the role matrix", Ref("RoleMatrix"));
+      break;
+    case RouteKind::kOpenApi:
+      responses["200"] = JsonResponse("this document", json{{"type", "object"}});
+      break;
+    case RouteKind::kTokensList:
+      responses["200"] = JsonResponse("every token (never the secrets)", Ref("TokenList"));
       break;
     case RouteKind::kMetrics:
       responses["200"] = TextResponse("Prometheus text format 0.0.4");
@@ -226,13 +263,11 @@ json Operation(const Route& r) {
                   {"trainee", {{"type", "string"}}},
                   {"assessor", {{"type", "string"}}},
                   {"name", {{"type", "string"}}}}}}}}}}}};
-      responses["201"] = JsonResponse("the token, shown once", json{{"type", "object"}});
+      responses["201"] = JsonResponse("the token, shown once", Ref("TokenCreated"));
+      responses["422"] = ErrorResponse("a missing or unknown role, or a binding it lacks");
       break;
     case RouteKind::kTokensRevoke:
       responses["204"] = {{"description", "revoked"}};
-      break;
-    default:
-      responses["200"] = JsonResponse("OK", json{{"type", "object"}});
       break;
   }
   if (r.auth != AuthMode::kPublic) {
@@ -240,12 +275,30 @@ json Operation(const Route& r) {
     responses["403"] = ErrorResponse("the role may not use this route");
   }
   if (r.body != BodyKind::kNone) {
-    responses["400"] = ErrorResponse("malformed body");
+    if (!responses.contains("400")) responses["400"] = ErrorResponse("malformed body");
+    if (!responses.contains("415")) responses["415"] = ErrorResponse("the wrong Content-Type");
     responses["413"] = ErrorResponse("body larger than " + std::to_string(r.body_limit) + " bytes");
   }
   if (r.kind == RouteKind::kRecordCreate || r.kind == RouteKind::kRecordReplace ||
       r.kind == RouteKind::kRecordPatch) {
-    responses["422"] = ErrorResponse("the record is invalid (the field is named)");
+    responses["422"] = ErrorResponse(
+        "the record is invalid, refers to a record that does not exist, or takes a unique value "
+        "another record holds (the field is named)");
+  }
+  if (r.kind == RouteKind::kRecordDelete) {
+    responses["422"] = ErrorResponse("other records still refer to it (the field is named)");
+  }
+  const bool writes = r.kind == RouteKind::kRecordCreate || r.kind == RouteKind::kRecordReplace ||
+                      r.kind == RouteKind::kRecordPatch || r.kind == RouteKind::kRecordDelete ||
+                      r.kind == RouteKind::kRecordImport || r.kind == RouteKind::kDocumentUpload;
+  if (writes) {
+    responses["503"] = ErrorResponse("the store refuses writes (restart it; see /health)");
+    responses["507"] = ErrorResponse("the disk is full");
+  }
+  const bool reads_personal = r.kind == RouteKind::kRecordGet || r.kind == RouteKind::kRecordList ||
+                              r.kind == RouteKind::kRecordHistory;
+  if (reads_personal && !responses.contains("503")) {
+    responses["503"] = ErrorResponse("the read could not be journaled");
   }
   if (!r.segments.empty() && r.segments.back().front() == '{') {
     responses["404"] = ErrorResponse("not found");
@@ -267,6 +320,7 @@ json Build() {
     schemas[EnvelopeName(e)] = EnvelopeSchema(e);
   }
   schemas["Error"] = ErrorSchema();
+  schemas.update(ResponseSchemas());
   return json{{"openapi", "3.0.3"},
               {"info",
                {{"title", "Custos API"},
