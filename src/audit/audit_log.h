@@ -98,7 +98,10 @@ class AuditLog {
 };
 
 // Reads DIR/audit/checkpoints.log: every stored checkpoint in order.
-// Corruption naming the byte offset of a damaged record.
-Result<std::vector<std::string>> ReadCheckpointLog(const std::string& data_dir);
+// Corruption naming the byte offset of a damaged record; with
+// `tolerate_torn_tail` (a log that a running server may be appending to), a
+// truncated last record is left out instead.
+Result<std::vector<std::string>> ReadCheckpointLog(const std::string& data_dir,
+                                                   bool tolerate_torn_tail = false);
 
 }  // namespace custos::audit

@@ -34,8 +34,9 @@ Result<std::vector<std::string>> ParseCheckpointLog(std::string_view text, bool 
       header_ok = ec == std::errc() && p == num.data() + num.size() && n > 0 && n <= kMaxNote &&
                   (num.size() == 1 || num[0] != '0');
     }
-    bool is_tail_prefix = !complete_header && kMagic.substr(0, std::min(kMagic.size(), header.size())) ==
-                                                  header.substr(0, std::min(kMagic.size(), header.size()));
+    bool is_tail_prefix =
+        !complete_header && kMagic.substr(0, std::min(kMagic.size(), header.size())) ==
+                                header.substr(0, std::min(kMagic.size(), header.size()));
     if (!complete_header || !header_ok) {
       if (tolerate_torn_tail && !complete_header && (is_tail_prefix || header_ok)) break;
       return damaged(start);
@@ -88,14 +89,15 @@ Status CheckpointLog::Append(const std::string& note) {
   return st;
 }
 
-Result<std::vector<std::string>> ReadCheckpointLog(const std::string& data_dir) {
+Result<std::vector<std::string>> ReadCheckpointLog(const std::string& data_dir,
+                                                   bool tolerate_torn_tail) {
   std::string path = JoinPath(data_dir, "audit/checkpoints.log");
   auto content = ReadWholeFile(path);
   if (!content.ok()) {
     if (content.status().IsNotFound()) return std::vector<std::string>{};
     return content.status();
   }
-  return ParseCheckpointLog(AsString(*content), false);
+  return ParseCheckpointLog(AsString(*content), tolerate_torn_tail);
 }
 
 }  // namespace custos::audit

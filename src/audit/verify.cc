@@ -23,30 +23,35 @@ void AddJournalProblem(const Status& st, std::vector<VerifyProblem>& problems) {
 // checks), handing the stored leaf hashes to `tree` on the way. Returns the
 // number of entries; `tree_ok` is false when not every leaf hash reached the
 // tree.
-uint64_t CheckJournal(records::RecordsStore& store, const std::string& data_dir,
-                      CheckpointTree& tree, std::vector<VerifyProblem>& problems,
-                      std::vector<VerifyProblem>& scan_problems, bool& tree_ok) {
+// `store` is nullptr for a live SQLite directory (VerifyLiveDataDir), whose
+// journal must reach `min_last_seq`. Errors only when there is no store.
+Result<uint64_t> CheckJournal(records::RecordsStore* store, uint64_t min_last_seq,
+                              const std::string& data_dir, CheckpointTree& tree,
+                              std::vector<VerifyProblem>& problems,
+                              std::vector<VerifyProblem>& scan_problems, bool& tree_ok) {
   // The SQLite store of a data directory: read directly, on every core.
   records::SqliteVerifyOptions options;
   options.on_leaf_hashes = [&](std::span<const Hash256> hashes) { tree.Append(hashes); };
-  auto fast = records::VerifySqliteDataDir(data_dir, store.LastSeq(), options);
+  auto fast = records::VerifySqliteDataDir(
+      data_dir, store != nullptr ? store->LastSeq() : min_last_seq, options);
   if (fast.ok()) {
     if (!fast->problem.ok()) AddJournalProblem(fast->problem, problems);
     if (!fast->leaf_hashes.ok()) scan_problems.push_back({"entry", fast->leaf_hashes.message()});
     tree_ok = fast->leaf_hashes.ok();
     return fast->last_seq;
   }
+  if (store == nullptr) return fast.status();
   if (!fast.status().IsNotFound()) {
     problems.push_back({"entry", fast.status().message()});
     tree_ok = false;
-    return store.LastSeq();
+    return store->LastSeq();
   }
   // Any other store: through the RecordsStore interface.
-  Status st = records::VerifyStoreAgainstJournal(store);
+  Status st = records::VerifyStoreAgainstJournal(*store);
   if (!st.ok()) AddJournalProblem(st, problems);
-  const uint64_t entries = store.LastSeq();
+  const uint64_t entries = store->LastSeq();
   std::vector<Hash256> batch;
-  Status scan = store.ReadLeafHashes(1, entries, [&](uint64_t, const Hash256& h) {
+  Status scan = store->ReadLeafHashes(1, entries, [&](uint64_t, const Hash256& h) {
     batch.push_back(h);
     if (batch.size() == (1 << 16)) {
       tree.Append(batch);
@@ -61,10 +66,9 @@ uint64_t CheckJournal(records::RecordsStore& store, const std::string& data_dir,
 
 std::string Nth(size_t i) { return "checkpoint #" + std::to_string(i + 1); }
 
-}  // namespace
-
-Result<VerifyReport> VerifyDataDir(records::RecordsStore& store, const std::string& data_dir,
-                                   const std::string& key) {
+// VerifyDataDir (store open here) and VerifyLiveDataDir (store == nullptr).
+Result<VerifyReport> Verify(records::RecordsStore* store, const std::string& data_dir,
+                            const std::string& key) {
   auto t0 = std::chrono::steady_clock::now();
   VerifyReport report;
 
@@ -86,7 +90,10 @@ Result<VerifyReport> VerifyDataDir(records::RecordsStore& store, const std::stri
   uint64_t checkpoints = 0;
   std::vector<ParsedCheckpoint> parsed;     // signed, and each grows the log
   std::optional<VerifyProblem> stopped_at;  // why the list above ends early
-  auto notes = ReadCheckpointLog(data_dir);
+  // A live directory's server may be appending a record right now: its
+  // torn tail is left for the next run (nothing was lost; it is not signed
+  // yet as far as anyone could have been told).
+  auto notes = ReadCheckpointLog(data_dir, /*tolerate_torn_tail=*/store == nullptr);
   if (!notes.ok()) {
     checkpoint_problems.push_back({"checkpoint", notes.status().message()});
   } else if (!notes->empty() && vkey.empty()) {
@@ -117,8 +124,9 @@ Result<VerifyReport> VerifyDataDir(records::RecordsStore& store, const std::stri
   //    after-image of its latest entry; the tree from the leaf hashes.
   std::vector<VerifyProblem> scan_problems;
   bool tree_ok = false;
-  const uint64_t entries =
-      CheckJournal(store, data_dir, tree, report.problems, scan_problems, tree_ok);
+  const uint64_t signed_size = parsed.empty() ? 0 : parsed.back().size;
+  ASSIGN_OR_RETURN(const uint64_t entries, CheckJournal(store, signed_size, data_dir, tree,
+                                                        report.problems, scan_problems, tree_ok));
 
   // 2. Checkpoints, in log order: signatures and growth (above), sizes
   //    within the journal, roots recomputed from the leaves, and the
@@ -162,6 +170,17 @@ Result<VerifyReport> VerifyDataDir(records::RecordsStore& store, const std::stri
   report.checkpoints = checkpoints;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
+}
+
+}  // namespace
+
+Result<VerifyReport> VerifyDataDir(records::RecordsStore& store, const std::string& data_dir,
+                                   const std::string& key) {
+  return Verify(&store, data_dir, key);
+}
+
+Result<VerifyReport> VerifyLiveDataDir(const std::string& data_dir, const std::string& key) {
+  return Verify(nullptr, data_dir, key);
 }
 
 }  // namespace custos::audit

@@ -42,4 +42,12 @@ struct VerifyReport {
 Result<VerifyReport> VerifyDataDir(records::RecordsStore& store, const std::string& data_dir,
                                    const std::string& vkey);
 
+// The same for a SQLite data directory that another process (`custos
+// serve`) has open and goes on writing: the checkpoints signed so far are
+// read first (a record being appended is left for the next run), then one
+// state of the journal and rows, pinned for the whole check (writers wait
+// ~1 ms for the pin), which holds every entry those checkpoints cover.
+// NotFound when DIR holds no SQLite store.
+Result<VerifyReport> VerifyLiveDataDir(const std::string& data_dir, const std::string& vkey);
+
 }  // namespace custos::audit

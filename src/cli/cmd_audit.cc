@@ -11,7 +11,8 @@
 //   audit log --data DIR (--trainee ID | --record ENTITY/ID)   a history
 //                                          (--json: with each leaf, base64)
 // The data-directory commands open the records store, so they run while
-// `custos serve` is stopped (the API serves the same answers while it runs).
+// `custos serve` is stopped (the API serves the same answers while it runs);
+// audit verify also runs beside the server, on one pinned state.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -62,15 +63,20 @@ Result<std::string> ReadKeyArg(const std::string& arg) {
 }
 
 int RunVerify(const GlobalOptions& g, const AuditFlags& f) {
-  auto store = OpenStore(f.data);
-  if (!store.ok()) return Fail(store.status());
   std::string vkey;
   if (!f.key.empty()) {
     auto k = ReadKeyArg(f.key);
     if (!k.ok()) return Fail(k.status());
     vkey = *k;
   }
-  auto report = audit::VerifyDataDir(**store, f.data, vkey);
+  // With `custos serve` running, the directory is verified as it stands:
+  // one pinned state of the journal and rows, and the checkpoints signed
+  // before it.
+  auto store = OpenStore(f.data);
+  const bool live = store.status().code() == Code::kLocked;
+  if (!store.ok() && !live) return Fail(store.status());
+  auto report =
+      live ? audit::VerifyLiveDataDir(f.data, vkey) : audit::VerifyDataDir(**store, f.data, vkey);
   if (!report.ok()) return Fail(report.status());
   const auto& r = *report;
   if (g.json) {
@@ -78,6 +84,7 @@ int RunVerify(const GlobalOptions& g, const AuditFlags& f) {
     for (const auto& p : r.problems) pj.push_back({{"kind", p.kind}, {"message", p.message}});
     PrintJson(
         {{"ok", r.ok()},
+         {"live", live},
          {"entries", r.entries},
          {"checkpoints", r.checkpoints},
          {"seconds", r.seconds},
@@ -86,9 +93,10 @@ int RunVerify(const GlobalOptions& g, const AuditFlags& f) {
   } else {
     for (const auto& p : r.problems)
       std::printf("FAIL %s: %s\n", p.kind.c_str(), p.message.c_str());
-    std::printf("%s: %llu entries, %llu checkpoints verified in %.2f s\n",
+    std::printf("%s: %llu entries, %llu checkpoints verified in %.2f s%s\n",
                 r.ok() ? "ok" : "PROBLEMS", static_cast<unsigned long long>(r.entries),
-                static_cast<unsigned long long>(r.checkpoints), r.seconds);
+                static_cast<unsigned long long>(r.checkpoints), r.seconds,
+                live ? " (beside the running server: the state at the start)" : "");
   }
   return r.ok() ? kExitOk : kExitProblems;
 }

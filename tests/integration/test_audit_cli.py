@@ -9,7 +9,9 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
+import threading
 import unittest
 
 from custos_testlib import EXIT_OK, EXIT_PROBLEMS, run
@@ -179,6 +181,57 @@ class AuditCliTest(unittest.TestCase):
         r = run(["--json", "audit", "verify", "--data", self.data, "--key", key])
         self.assertEqual(r.rc, EXIT_OK, r)
         self.assertTrue(r.json()["ok"])
+
+
+class LiveVerifyTest(unittest.TestCase):
+    """audit verify beside a running server that goes on writing."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="custos-live-verify-")
+        self.data = os.path.join(self.tmp, "data")
+        self.srv = Server(self.data, checkpoint_ms=100)
+        self.fx = Fixture(self.srv)
+
+    def tearDown(self):
+        self.srv.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_verifies_while_writes_go_on_and_names_a_changed_row(self):
+        stop = threading.Event()
+        written = []
+
+        def writer():
+            while not stop.is_set():
+                st, doc = self.srv.json("POST", "/api/v1/attendance", self.fx.attendance_body())
+                if st != 201:
+                    written.append(("error", st))
+                    return
+                written.append(doc["id"])
+
+        t = threading.Thread(target=writer)
+        t.start()
+        try:
+            last = 0
+            for _ in range(6):
+                r = run(["--json", "audit", "verify", "--data", self.data])
+                self.assertEqual(r.rc, EXIT_OK, r)
+                report = r.json()
+                self.assertTrue(report["ok"], report)
+                self.assertTrue(report["live"])
+                self.assertGreaterEqual(report["entries"], last)
+                last = report["entries"]
+        finally:
+            stop.set()
+            t.join()
+        self.assertNotIn("error", [w[0] for w in written if isinstance(w, tuple)], written[-3:])
+        self.assertGreater(len(written), 10)
+        # A row changed behind the server's back is named, server running.
+        with sqlite3.connect(os.path.join(self.data, "records.db"), timeout=30) as db:
+            db.execute("UPDATE records SET data = json_set(data, '$.minutes', 1) WHERE id = ?",
+                       (written[0],))
+        r = run(["audit", "verify", "--data", self.data])
+        self.assertEqual(r.rc, EXIT_PROBLEMS, r)
+        self.assertIn("attendance/" + written[0], r.out)
 
 
 if __name__ == "__main__":
