@@ -65,6 +65,13 @@ std::string QueryPlan(Connection& c, const std::string& sql) {
   return plan;
 }
 
+// `sql` reads from `index` in the order it needs: no scan, no sort.
+void ExpectReadInOrderFrom(Connection& c, const std::string& sql, const std::string& index) {
+  const std::string plan = QueryPlan(c, sql);
+  EXPECT_NE(plan.find("USING INDEX " + index), std::string::npos) << sql << "\n" << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << sql << "\n" << plan;
+}
+
 constexpr const char* kReferenceFields[] = {"trainee_id", "enrollment_id", "programme_id",
                                             "employer_id"};
 
@@ -149,15 +156,11 @@ TEST(MigrationsTest, SubjectIndexServesListsAndErasureInOrder) {
   const std::string list = std::string("SELECT ") + kRecordColumns +
                            " FROM records WHERE entity = ?1 AND id > ?2 AND subject_id = ?"
                            " ORDER BY id LIMIT ?";
-  const std::string list_plan = QueryPlan(*conn, list);
-  EXPECT_NE(list_plan.find("USING INDEX records_subject"), std::string::npos) << list_plan;
-  EXPECT_EQ(list_plan.find("TEMP B-TREE"), std::string::npos) << list_plan;
+  ExpectReadInOrderFrom(*conn, list, "records_subject");
   // SqliteStore's erasure query.
   const std::string erase =
       "SELECT entity, id, version, data FROM records WHERE subject_id = ? ORDER BY entity, id";
-  const std::string erase_plan = QueryPlan(*conn, erase);
-  EXPECT_NE(erase_plan.find("USING INDEX records_subject"), std::string::npos) << erase_plan;
-  EXPECT_EQ(erase_plan.find("TEMP B-TREE"), std::string::npos) << erase_plan;
+  ExpectReadInOrderFrom(*conn, erase, "records_subject");
   // Rows written before 0003 are found through the rebuilt index, in order.
   auto st = conn->PrepareOnce(erase);
   ASSERT_TRUE(st.ok());
@@ -203,6 +206,18 @@ TEST(MigrationsTest, UniqueFieldsHaveUniquePartialIndexes) {
     }
   }
   EXPECT_EQ(fields, 2);  // uln, company_number
+}
+
+// Evidence is found by the document it references (0005) from an index, in
+// id order: a document download (journaling its readers) and a trainee's
+// check that the document is theirs use SqliteStore::List's SQL.
+TEST(MigrationsTest, DocumentIndexServesEvidenceLookups) {
+  auto conn = OpenFresh();
+  ASSERT_TRUE(ApplyMigrations(*conn, EmbeddedMigrations()).ok());
+  const std::string list = std::string("SELECT ") + kRecordColumns +
+                           " FROM records WHERE entity = ?1 AND id > ?2 AND json_extract(data, "
+                           "'$.document_sha256') = ? ORDER BY id LIMIT ?";
+  ExpectReadInOrderFrom(*conn, list, "records_document_sha256");
 }
 
 // A database that already holds two trainees with one ULN cannot take 0004:

@@ -47,6 +47,11 @@ ApiResponse ErrorResponse(int status, std::string_view code, std::string_view me
   return r;
 }
 
+ApiResponse AccessLogFailed(const Status& st) {
+  if (st.code() == Code::kInvalidArgument) return ErrorResponse(400, "bad_purpose", st.message());
+  return ErrorResponse(503, "unavailable", "the read could not be journaled: " + st.message());
+}
+
 ApiResponse StatusResponse(const Status& st) {
   const std::string& msg = st.message();
   // One line per case reads as a table.

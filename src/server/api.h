@@ -57,6 +57,9 @@ ApiResponse ErrorResponse(int status, std::string_view code, std::string_view me
 // NoSpace 507, Retryable/Locked 503, others 500. A `field "x"` or `line N`
 // in the message is copied into the error object.
 ApiResponse StatusResponse(const Status& st);
+// A read of personal data whose access could not be journaled (the read
+// fails rather than go unrecorded): 400 for a bad ?purpose, else 503.
+ApiResponse AccessLogFailed(const Status& st);
 // The NAME of the `field "NAME"` in the first problem ("; " joins several)
 // of a store or validation message, or "" (names longer than 64 bytes are
 // not taken).

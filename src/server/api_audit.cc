@@ -73,18 +73,36 @@ ApiResponse Api::DocumentGet(const ApiRequest& req) {
     return ErrorResponse(400, "bad_path", "a document is named by 64 lower-case hex digits",
                          "sha256");
   }
-  if (req.access == Access::kOwn) {
-    // A trainee reads documents their own evidence records reference.
-    records::ListQuery q;
-    q.equals.push_back({"document_sha256", sha});
-    q.equals.push_back({"subject_id", req.caller->trainee});
-    q.limit = 1;
+  if (auto p = ReadPurpose(req); !p.ok()) return AccessLogFailed(p.status());
+  // The evidence records that reference the document say whose personal
+  // data it is: a trainee reads only documents their own evidence
+  // references, and the read is journaled for every trainee whose evidence
+  // does (a document no evidence references yet is no one's).
+  std::vector<std::pair<std::string, std::string>> readers;  // (subject, evidence id)
+  records::ListQuery q;
+  q.equals.push_back({"document_sha256", sha});
+  if (req.access == Access::kOwn) q.equals.push_back({"subject_id", req.caller->trainee});
+  q.limit = 1000;
+  do {
     auto page = store_.List("evidence", q);
     if (!page.ok()) return StatusResponse(page.status());
-    if (page->records.empty()) return ErrorResponse(404, "not_found", "document not found");
+    for (const records::Record& ev : page->records) {
+      bool seen = false;
+      for (const auto& r : readers) seen = seen || r.first == ev.subject_id;
+      if (!seen) readers.emplace_back(ev.subject_id, ev.id);
+    }
+    q.cursor = page->next_cursor;
+  } while (!q.cursor.empty());
+  if (req.access == Access::kOwn && readers.empty()) {
+    return ErrorResponse(404, "not_found", "document not found");
   }
   auto bytes = store_.GetDocument(sha);
   if (!bytes.ok()) return StatusResponse(bytes.status());
+  for (const auto& [subject, evidence] : readers) {
+    if (Status st = LogRead(req, subject, "evidence", evidence); !st.ok()) {
+      return AccessLogFailed(st);
+    }
+  }
   ApiResponse r;
   r.content_type = "application/octet-stream";
   r.body.assign(reinterpret_cast<const char*>(bytes->data()), bytes->size());

@@ -75,11 +75,6 @@ ApiResponse Forbidden(std::string_view what) {
   return ErrorResponse(403, "forbidden", std::string(what));
 }
 
-ApiResponse AccessLogFailed(const Status& st) {
-  if (st.code() == Code::kInvalidArgument) return ErrorResponse(400, "bad_purpose", st.message());
-  return ErrorResponse(503, "unavailable", "the read could not be journaled: " + st.message());
-}
-
 json ProblemsJson(const std::vector<ImportProblem>& problems) {
   json arr = json::array();
   for (const ImportProblem& p : problems) {

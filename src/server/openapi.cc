@@ -201,6 +201,8 @@ json Operation(const Route& r) {
                           {{"sha256", {{"type", "string"}}}, {"size", {{"type", "integer"}}}}}});
       break;
     case RouteKind::kDocumentGet:
+      params.push_back(QueryParam("purpose", "why the document is read (journaled)", false));
+      responses["503"] = ErrorResponse("the read could not be journaled");
       responses["200"] = {{"description", "the document"},
                           {"content",
                            {{"application/octet-stream",

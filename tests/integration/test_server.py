@@ -574,6 +574,42 @@ class RecordsApiTest(ServerTestCase):
         st, _, _ = srv.request("GET", "/api/v1/documents/XYZ")
         self.assertEqual(st, 400)
 
+    def test_document_reads_are_journaled_for_the_trainees_whose_evidence_it_is(self):
+        srv = self.start()
+        fx = Fixture(srv)  # its evidence references fx.doc_sha, for fx.trainee
+
+        def accesses(trainee):
+            _, h = srv.json("GET", "/api/v1/trainees/%s/history" % trainee, expect=200)
+            return [e for e in h["entries"] if e["event"] == "access"]
+
+        # A document no evidence references yet is no one's: nothing journaled.
+        st, _, raw = srv.request("POST", "/api/v1/documents", b"loose " + os.urandom(8),
+                                 ctype="application/octet-stream")
+        loose = json.loads(raw)["sha256"]
+        last = srv.json("GET", "/health", token=None)[1]["last_seq"]
+        srv.request("GET", "/api/v1/documents/" + loose)
+        self.assertEqual(srv.json("GET", "/health", token=None)[1]["last_seq"], last)
+        # Evidence of two trainees references one document: a download
+        # journals a read of the evidence for each of them, with the purpose.
+        ev = fx.create("evidence", fx.evidence_body())
+        body = dict(fx.evidence_body(), trainee_id=fx.other_trainee,
+                    enrollment_id=fx.other_enrollment)
+        other_ev = fx.create("evidence", body)
+        before = {t: len(accesses(t)) for t in (fx.trainee, fx.other_trainee)}
+        st, _, got = srv.request("GET", "/api/v1/documents/%s?purpose=moderation" % fx.doc_sha)
+        self.assertEqual(st, 200)
+        self.assertEqual(got, fx.doc)
+        for trainee, evidence_ids in ((fx.trainee, {ev["id"]}), (fx.other_trainee,
+                                                                 {other_ev["id"]})):
+            new = accesses(trainee)
+            # +1 for the download, +1 for the history read just before.
+            self.assertEqual(len(new), before[trainee] + 2, trainee)
+            doc_reads = [e for e in new if e["entity"] == "evidence"
+                         and e["payload"]["reason"] == "moderation"]
+            self.assertEqual(len(doc_reads), 1, new)
+            if trainee == fx.other_trainee:
+                self.assertEqual(doc_reads[0]["record_id"], other_ev["id"])
+
 
 class PrivacyTest(ServerTestCase):
     def test_trainee_sees_only_their_own_records(self):
