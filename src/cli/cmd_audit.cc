@@ -27,6 +27,7 @@
 #include "journal/merkle.h"
 #include "journal/merkle_verify.h"
 #include "journal/tlog_proof.h"
+#include "records/keystore.h"
 #include "records/sqlite_store.h"
 
 namespace custos::cli {
@@ -205,10 +206,15 @@ int RunLog(const GlobalOptions& g, const AuditFlags& f) {
                   ? (*store)->SubjectHistory(f.trainee, {})
                   : (*store)->History(f.record.substr(0, slash), f.record.substr(slash + 1), {});
   if (!hist.ok()) return Fail(hist.status());
+  // Reading a trainee's history, or the history of one of their records,
+  // is a read of their personal data (as through the API).
+  const records::Actor actor{"cli", "admin"};
   if (!f.trainee.empty()) {
-    // Reading a trainee's history is a read of their personal data.
-    records::Actor actor{"cli", "admin"};
     auto seq = (*store)->LogAccess(actor, f.trainee, "trainee", f.trainee, "cli audit log");
+    if (!seq.ok()) return Fail(seq.status());
+  } else if (!hist->empty() && hist->back().entry.subject_id != records::kInstitutionSubject) {
+    auto seq = (*store)->LogAccess(actor, hist->back().entry.subject_id, hist->back().entry.entity,
+                                   hist->back().entry.record_id, "cli audit log");
     if (!seq.ok()) return Fail(seq.status());
   }
   nlohmann::json out = nlohmann::json::array();

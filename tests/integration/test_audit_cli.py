@@ -165,6 +165,12 @@ class AuditCliTest(unittest.TestCase):
         self.assertEqual(text.rc, EXIT_OK, text)
         self.assertIn("update", text.out)
         self.assertIn(" v2", text.out)
+        # Each read of the record's history was journaled as an access.
+        again = run(["--json", "audit", "log", "--data", self.data, "--record",
+                     "trainee/" + self.trainee]).json()
+        self.assertEqual(len(again), len(entries) + 2)
+        self.assertEqual(again[-1]["event"], "access")
+        self.assertEqual(again[-1]["reason"], "cli audit log")
         # A trainee's whole file; reading it is journaled as an access.
         before = run(["--json", "audit", "log", "--data", self.data, "--trainee", self.trainee])
         self.assertEqual(before.rc, EXIT_OK, before)
