@@ -10,15 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-// The ULN with the given first nine digits and a valid modulus-11 check digit
-// (weights 10..1, sum % 11 == 10), or "" when no digit fits.
-std::string UlnFor(const std::string& nine) {
-  int sum = 0;
-  for (size_t i = 0; i < 9; ++i) sum += (nine[i] - '0') * static_cast<int>(10 - i);
-  int d = ((10 - sum % 11) % 11 + 11) % 11;
-  return d <= 9 ? nine + static_cast<char>('0' + d) : std::string();
-}
-
 json Example(std::string_view entity) {
   return records::ExampleRecord(*records::FindEntity(entity));
 }
@@ -57,13 +48,8 @@ Status LoadDemoData(records::RecordsStore& store) {
   const char* family[] = {"Example", "Sample", "Demo", "Placeholder"};
   std::vector<std::string> enrollments;
   for (int i = 0; i < 4; ++i) {
-    json t = Example("trainee");
-    std::string uln;
-    for (int k = 0; uln.empty(); ++k) {
-      std::string n = std::to_string(1000 + i * 100 + k);  // four digits
-      uln = UlnFor("90000" + n);
-    }
-    t["uln"] = uln;
+    json t = records::NumberedExampleRecord(*records::FindEntity("trainee"),
+                                            static_cast<uint32_t>(1000 + i));
     t["given_name"] = given[i];
     t["family_name"] = family[i];
     t["email"] = std::string(given[i]) + "." + family[i] + "@example.org";

@@ -7,6 +7,7 @@ schema does not describe fails, as does an object schema that describes
 nothing, so the document cannot drift from what the handlers send."""
 import base64
 import binascii
+import json
 import re
 import unittest
 
@@ -109,7 +110,6 @@ class OpenApiAnswersTest(ServerTestCase):
         content = declared.get("content", {})
         if ctype.startswith("application/json"):
             self.assertIn("application/json", content, (method, template, status))
-            import json
             value = json.loads(data)
             try:
                 validate(self.doc, content["application/json"]["schema"], value)
