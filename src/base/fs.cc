@@ -5,6 +5,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "base/random.h"
 
@@ -138,6 +143,23 @@ std::string DirName(std::string_view path) {
   if (pos == std::string_view::npos) return ".";
   if (pos == 0) return "/";
   return std::string(path.substr(0, pos));
+}
+
+ScopedTempDir::ScopedTempDir(std::string_view prefix) {
+  const char* env = std::getenv("TMPDIR");
+  std::string tmpl = JoinPath(env != nullptr && *env != '\0' ? env : "/tmp", prefix);
+  tmpl += "-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    std::fprintf(stderr, "cannot make a temporary directory like %s: %s\n", tmpl.c_str(),
+                 std::strerror(errno));
+    std::abort();
+  }
+  path_ = std::move(tmpl);
+}
+
+ScopedTempDir::~ScopedTempDir() {
+  std::error_code ec;  // best effort: a leftover directory is no error
+  std::filesystem::remove_all(path_, ec);
 }
 
 }  // namespace custos

@@ -49,4 +49,23 @@ bool PathExists(const std::string& path);
 std::string JoinPath(std::string_view a, std::string_view b);
 std::string DirName(std::string_view path);
 
+// A fresh directory of its own, `$TMPDIR/<prefix>-XXXXXX` (/tmp when TMPDIR
+// is unset), made mode 0700 on construction and removed with everything in
+// it on destruction. Construction aborts when no directory can be made: it
+// serves tests and scratch work, where there is no caller to hand an error.
+class ScopedTempDir {
+ public:
+  explicit ScopedTempDir(std::string_view prefix = "custos");
+  ScopedTempDir(const ScopedTempDir&) = delete;
+  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
+  ~ScopedTempDir();
+
+  const std::string& path() const { return path_; }
+  // path()/name, not created.
+  std::string Sub(std::string_view name) const { return JoinPath(path_, name); }
+
+ private:
+  std::string path_;
+};
+
 }  // namespace custos

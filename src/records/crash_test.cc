@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/fs.h"
 #include "base/random.h"
 #include "records/model/examples.h"
 #include "records/model/schema.h"
@@ -182,7 +183,8 @@ std::string RunChildAndKill(const std::string& dir, int millis) {
 }
 
 TEST(RecordsCrashTest, AcknowledgedWritesSurviveSigkill) {
-  const std::string dir = ::testing::TempDir() + "/records-crash-" + RandomHex(6);
+  ScopedTempDir tmp("records-crash");
+  const std::string& dir = tmp.path();
   Acks acks;
   for (int iteration = 0; iteration < 5; ++iteration) {
     SCOPED_TRACE("iteration " + std::to_string(iteration));

@@ -13,7 +13,8 @@ namespace custos::records {
 namespace {
 
 TEST(DocumentStoreTest, PutGetContentAddressed) {
-  std::string dir = ::testing::TempDir() + "/docs-" + RandomHex(6);
+  ScopedTempDir tmp("docs");
+  const std::string& dir = tmp.path();
   DocumentStore docs(dir);
   Bytes data(100000);
   RandomFill(data);
@@ -38,7 +39,8 @@ TEST(DocumentStoreTest, PutGetContentAddressed) {
 }
 
 TEST(DocumentStoreTest, Errors) {
-  std::string dir = ::testing::TempDir() + "/docs-" + RandomHex(6);
+  ScopedTempDir tmp("docs");
+  const std::string& dir = tmp.path();
   DocumentStore docs(dir);
   EXPECT_TRUE(docs.Get(std::string(64, 'a')).status().IsNotFound());
   EXPECT_EQ(docs.Get("xyz").status().code(), Code::kInvalidArgument);

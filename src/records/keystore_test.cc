@@ -11,14 +11,9 @@
 namespace custos::records {
 namespace {
 
-std::string TempDir() {
-  std::string d = ::testing::TempDir() + "/keystore-" + RandomHex(6);
-  std::filesystem::create_directories(d);
-  return d;
-}
-
 TEST(KeystoreTest, MasterKeyCreatedOnceWithMode0600) {
-  std::string dir = TempDir();
+  ScopedTempDir tmp("keystore");
+  const std::string& dir = tmp.path();
   auto a = Keystore::OpenOrCreate(dir);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   struct stat sb;
@@ -36,7 +31,8 @@ TEST(KeystoreTest, MasterKeyCreatedOnceWithMode0600) {
 }
 
 TEST(KeystoreTest, RejectsShortMasterKey) {
-  std::string dir = TempDir();
+  ScopedTempDir tmp("keystore");
+  const std::string& dir = tmp.path();
   ASSERT_TRUE(MakeDirs(dir + "/keys").ok());
   ASSERT_TRUE(AtomicWriteFile(dir + "/keys/master.key", AsBytes("short")).ok());
   EXPECT_TRUE(Keystore::OpenOrCreate(dir).status().IsCorruption());

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "base/random.h"
+#include "base/fs.h"
 #include "records/model/schema.h"
 #include "records/sqlite_db.h"
 #include "records/sqlite_migrations.h"
@@ -15,15 +15,23 @@
 namespace custos::records {
 namespace {
 
-std::unique_ptr<Connection> OpenFresh() {
-  std::string dir = ::testing::TempDir() + "/migrations-" + RandomHex(6);
-  std::filesystem::create_directories(dir);
-  ConnectionOptions o;
-  o.create = true;
-  auto c = Connection::Open(dir + "/t.db", o);
-  EXPECT_TRUE(c.ok()) << c.status().ToString();
-  return std::move(c).value();
-}
+// A connection to a new database in a directory of its own, removed with it.
+struct FreshDb {
+  FreshDb() {
+    ConnectionOptions o;
+    o.create = true;
+    auto c = Connection::Open(dir.Sub("t.db"), o);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    conn = std::move(c).value();
+  }
+  Connection& operator*() { return *conn; }
+  Connection* operator->() { return conn.get(); }
+
+  ScopedTempDir dir{"migrations"};  // first: outlives the connection
+  std::unique_ptr<Connection> conn;
+};
+
+FreshDb OpenFresh() { return FreshDb(); }
 
 int64_t Count(Connection& c, const char* sql) {
   auto st = c.PrepareOnce(sql);

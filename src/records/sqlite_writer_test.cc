@@ -15,19 +15,14 @@
 #include <set>
 #include <thread>
 
+#include "base/fs.h"
+
 namespace custos::records {
 namespace {
 
-// A fresh directory named after the running test, under `prefix`, and the
-// connection a writer under test owns: w.db with table t (k TEXT PRIMARY
-// KEY, n INTEGER).
-void OpenTestDb(const std::string& prefix, std::filesystem::path& dir,
-                std::unique_ptr<Connection>& out) {
-  dir = std::filesystem::temp_directory_path() /
-        (prefix + std::to_string(::getpid()) + "-" +
-         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+// The connection a writer under test owns, in the fresh directory `dir`:
+// w.db with table t (k TEXT PRIMARY KEY, n INTEGER).
+void OpenTestDb(const std::filesystem::path& dir, std::unique_ptr<Connection>& out) {
   ConnectionOptions o;
   o.create = true;
   auto conn = Connection::Open((dir / "w.db").string(), o);
@@ -74,7 +69,7 @@ class WriterTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     std::unique_ptr<Connection> conn;
-    OpenTestDb("custos-writer-test-", dir_, conn);
+    OpenTestDb(dir_, conn);
     if (HasFatalFailure()) return;
     GroupCommitHooks hooks;
     hooks.on_commit = [this](const WriteTxn&) { ++commits_; };
@@ -85,10 +80,7 @@ class WriterTest : public ::testing::TestWithParam<bool> {
     }
     writer_ = std::make_unique<GroupCommitWriter>(std::move(conn), 1, 1000, hooks, wal);
   }
-  void TearDown() override {
-    writer_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { writer_.reset(); }
 
  protected:
   std::set<std::string> Keys() {
@@ -131,7 +123,8 @@ class WriterTest : public ::testing::TestWithParam<bool> {
 
   bool Heard(uint64_t seq) { return heard_.Get().count(seq) == 1; }
 
-  std::filesystem::path dir_;
+  ScopedTempDir tmp_{"custos-writer-test"};  // outlives writer_
+  std::filesystem::path dir_{tmp_.path()};
   std::unique_ptr<GroupCommitWriter> writer_;
   std::atomic<int> commits_{0};
   HeardSeqs heard_;
@@ -244,7 +237,7 @@ class SyncFailureTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::unique_ptr<Connection> conn;
-    OpenTestDb("custos-writer-sync-test-", dir_, conn);
+    OpenTestDb(dir_, conn);
     if (HasFatalFailure()) return;
     GroupCommitHooks hooks;
     hooks.on_entries = heard_.Listener();
@@ -264,13 +257,11 @@ class SyncFailureTest : public ::testing::Test {
     writer_ = std::make_unique<GroupCommitWriter>(std::move(conn), 1, 1000, hooks,
                                                   (dir_ / "w.db-wal").string());
   }
-  void TearDown() override {
-    writer_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { writer_.reset(); }
   std::set<uint64_t> Heard() { return heard_.Get(); }
 
-  std::filesystem::path dir_;
+  ScopedTempDir tmp_{"custos-writer-test"};  // outlives writer_
+  std::filesystem::path dir_{tmp_.path()};
   std::unique_ptr<GroupCommitWriter> writer_;
   HeardSeqs heard_;
   std::atomic<int> syncs_{0};

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "base/fs.h"
 #include "base/random.h"
 #include "records/model/examples.h"
 #include "records/model/schema.h"
@@ -19,7 +20,7 @@ const Actor kActor{"tok_1", "registrar"};
 class VerifyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = ::testing::TempDir() + "/verify-" + RandomHex(6);
+    base_ = tmp_.path();
     auto s = OpenSqliteStore(base_ + "/clean");
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     auto e = (*s)->Create(kActor, "employer", ExampleRecord(*FindEntity("employer")));
@@ -53,6 +54,7 @@ class VerifyTest : public ::testing::Test {
     return VerifyStoreAgainstJournal(**s);
   }
 
+  ScopedTempDir tmp_{"verify"};
   std::string base_, employer_, trainee_;
 };
 

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/fs.h"
 #include "base/random.h"
 #include "records/keystore.h"
 #include "records/model/examples.h"
@@ -567,9 +568,9 @@ TEST_P(RecordsConformanceTest, DocumentsAreContentAddressed) {
 // ---- implementations ------------------------------------------------------
 
 Result<std::unique_ptr<RecordsStore>> OpenSqlite(const std::string& name) {
-  static const std::string base =
-      ::testing::TempDir() + "/custos-records-conformance-" + std::to_string(::getpid());
-  return OpenSqliteStore(base + "/" + name);
+  // Every test's store in one directory, removed when the program ends.
+  static const ScopedTempDir base("custos-records-conformance");
+  return OpenSqliteStore(base.Sub(name));
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, RecordsConformanceTest,
