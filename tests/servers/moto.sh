@@ -31,8 +31,9 @@
 # with that one function corrected to what AWS does (decoded pairs
 # re-encoded per RFC 3986); otherwise plain moto_server runs.
 #
-# The server's log goes to $MOTO_LOG (default: a file in $TMPDIR). The server
-# keeps running after the script exits; the caller stops it with MOTO_PID.
+# The server's log goes to $MOTO_LOG (default: a file in $TMPDIR, removed when
+# the server exits). The server keeps running after the script exits; the
+# caller stops it with MOTO_PID.
 set -euo pipefail
 
 auth=1
@@ -121,6 +122,13 @@ if [[ $auth == 1 ]]; then
 else
   key_id=testing
   secret=testing
+fi
+
+if [[ -z ${MOTO_LOG:-} ]]; then
+  # The log this script made goes with the server (detached, so that the
+  # caller reading our stdout does not wait for it).
+  setsid bash -c 'tail --pid="$1" -f /dev/null; rm -f "$2"' _ "$pid" "$log" \
+    >/dev/null 2>&1 </dev/null &
 fi
 
 echo "MOTO_ENDPOINT=$endpoint"
