@@ -16,6 +16,7 @@ struct ServeOptions {
   server::ServerOptions server;
   std::string log_level = "info";
   int checkpoint_interval_ms = 1000;
+  int timeout_s = 30;
 };
 
 int RunServe(ServeOptions& o) {
@@ -26,6 +27,7 @@ int RunServe(ServeOptions& o) {
     return Fail(Status::InvalidArgument("--checkpoint-interval-ms must be at least 10"));
   }
   o.server.checkpoint_interval = std::chrono::milliseconds(o.checkpoint_interval_ms);
+  o.server.timeout = std::chrono::seconds(o.timeout_s);
 
   // SIGINT/SIGTERM are taken by one waiting thread; block them before any
   // other thread starts so every thread inherits the mask.
@@ -79,9 +81,15 @@ void RegisterServe(CLI::App& app, GlobalOptions&, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--max-connections", o->server.max_connections,
-                  "connections open at once; further connections are refused")
+                  "connections open at once; further ones wait in the listen queue until one "
+                  "closes")
       ->capture_default_str()
       ->check(CLI::Range(4, 100000));
+  cmd->add_option("--timeout", o->timeout_s,
+                  "seconds a connection may receive and send nothing (idle keep-alive, a "
+                  "stalled request or a client not reading) before it is closed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   cmd->add_option("--log-level", o->log_level, "debug, info, warn or error")->capture_default_str();
   cmd->add_option("--origin", o->server.origin, "audit log origin name in checkpoints");
   cmd->add_option("--checkpoint-interval-ms", o->checkpoint_interval_ms,

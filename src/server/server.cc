@@ -548,8 +548,7 @@ Status ServerImpl::Init(const ServerOptions& o) {
   if (tls_) flags |= MHD_USE_TLS;
   const unsigned limit = static_cast<unsigned>(std::max<size_t>(o.max_connections, 4));
   const unsigned timeout =
-      static_cast<unsigned>(std::max({o.read_timeout.count(), o.write_timeout.count(),
-                                      o.keep_alive_timeout.count(), std::chrono::seconds::rep{1}}));
+      static_cast<unsigned>(std::max(o.timeout.count(), std::chrono::seconds::rep{1}));
   const int fd = listener.release();
   if (tls_) {
     daemon_ = MHD_start_daemon(

@@ -48,10 +48,14 @@ struct ServerOptions {
   std::string tls_key;
   bool demo = false;
   size_t threads = 16;  // handler threads for requests that wait (reads, updates, imports)
-  size_t max_connections = 1000;  // connections open at once; more are refused
-  std::chrono::seconds read_timeout{30};
-  std::chrono::seconds write_timeout{30};
-  std::chrono::seconds keep_alive_timeout{30};
+  // Connections open at once; further ones wait in the listen queue until
+  // one closes.
+  size_t max_connections = 1000;
+  // A connection on which nothing was received or sent for this long is
+  // closed: idle keep-alive connections, stalled requests (half a header, a
+  // body that stops) and clients that stop reading their answer. A request
+  // waiting for its answer (a commit, a handler) does not count as idle.
+  std::chrono::seconds timeout{30};
   std::string origin;  // audit log origin; empty = derived from the data directory
   std::chrono::milliseconds checkpoint_interval{1000};
 };
