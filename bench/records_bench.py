@@ -9,7 +9,7 @@ write and the server's peak resident memory. Every write is
 acknowledged only after its row and journal entry are fsynced. Finally it runs
 `custos audit verify` on the directory and reports entries/s.
 
-    python3 bench/records_bench.py [--clients 1,16,64] [--seconds 10] [--markdown]
+    python3 bench/records_bench.py [--clients 1,16,64] [--seconds 10] [--markdown] [--idle N]
 
 The published figure to compare with is Tessera's POSIX log, ~2,900 appends/s
 (12 cores, ZFS mirror of SAS disks); it is quoted, not run here.
@@ -113,14 +113,21 @@ def main():
     ap.add_argument("--clients", default="1,16,64")
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--idle", type=int, default=0,
+                    help="keep-alive connections held open and idle during the load (each made one "
+                         "request), e.g. browser tabs left open; the server then runs with "
+                         "--timeout 3600 so that they stay")
     args = ap.parse_args()
     data = tempfile.mkdtemp(prefix="custos-records-bench-")
     port = free_port()
     env = dict(os.environ, CUSTOS_ADMIN_TOKEN=TOKEN)
+    extra = ["--timeout", "3600"] if args.idle else []
     srv = subprocess.Popen([CUSTOS, "serve", "--data", data, "--listen", f"127.0.0.1:{port}",
-                            "--log-level", "warn", "--threads", "16", "--max-connections", "200"], env=env,
+                            "--log-level", "warn", "--threads", "16",
+                            "--max-connections", str(200 + args.idle)] + extra, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows = []
+    idle = []
     try:
         for _ in range(200):
             try:
@@ -142,6 +149,12 @@ def main():
         with open(body, "w") as f:
             json.dump({"enrollment_id": enr["id"], "session_date": "2024-10-07",
                        "status": "present", "minutes": 330}, f)
+        for _ in range(args.idle):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: bench\r\n\r\n")
+            if not s.recv(4096).startswith(b"HTTP/1.1 200"):
+                raise SystemExit("an idle connection's first request failed")
+            idle.append(s)
         for c in [int(x) for x in args.clients.split(",")]:
             cpu0 = cpu_seconds(srv.pid)
             writer0 = cpu_seconds(srv.pid, "custos-writer")
@@ -171,6 +184,8 @@ def main():
             rows[-1]["server_peak_rss_mib"] = peak_rss_mib(srv.pid)
             print(json.dumps(rows[-1]), file=sys.stderr)
     finally:
+        for s in idle:
+            s.close()
         srv.terminate()
         srv.wait(timeout=60)
     v = subprocess.run([CUSTOS, "--json", "audit", "verify", "--data", data], capture_output=True,

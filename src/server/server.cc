@@ -538,8 +538,9 @@ Status ServerImpl::Init(const ServerOptions& o) {
   // suspended connection leaves the epoll set and rejoins it on resume (two
   // epoll_ctl per request), and edge-triggered reads need a second recv that
   // answers EAGAIN. poll() rebuilds its set from the unsuspended connections
-  // on every wait, which is cheap for the tens of connections a server has
-  // (bench/records_ab.sh: +16 % writes/s at 64 clients). A request whose handler
+  // on every wait: cheaper for the tens of connections a server has
+  // (bench/records_ab.sh: +16 % writes/s at 64 clients), dearer with
+  // hundreds held open and idle (records_bench.py --idle 500: -9 %). A request whose handler
   // waits (for a durable commit, for a read) suspends its connection until
   // the answer is ready: creates go straight to the store's group commit and
   // are answered from its notifier thread, the rest run on the worker pool.
