@@ -540,12 +540,16 @@ Status ServerImpl::Init(const ServerOptions& o) {
   // answers EAGAIN. poll() rebuilds its set from the unsuspended connections
   // on every wait: cheaper for the tens of connections a server has
   // (bench/records_ab.sh: +16 % writes/s at 64 clients), dearer with
-  // hundreds held open and idle (records_bench.py --idle 500: -9 %). A request whose handler
+  // hundreds held open and idle (records_bench.py --idle 500: -9 %). A limit
+  // above kPollMaxConnections asks for more connections than one walk per
+  // wait should cover, and gets epoll. A request whose handler
   // waits (for a durable commit, for a read) suspends its connection until
   // the answer is ready: creates go straight to the store's group commit and
   // are answered from its notifier thread, the rest run on the worker pool.
   workers_ = std::make_unique<WorkerPool>(std::max<size_t>(o.threads, 1), "custos-handler");
-  unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
+  unsigned flags = (o.max_connections > kPollMaxConnections ? MHD_USE_EPOLL_INTERNAL_THREAD
+                                                            : MHD_USE_POLL_INTERNAL_THREAD) |
+                   MHD_ALLOW_SUSPEND_RESUME;
   if (tls_) flags |= MHD_USE_TLS;
   const unsigned limit = static_cast<unsigned>(std::max<size_t>(o.max_connections, 4));
   const unsigned timeout =

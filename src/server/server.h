@@ -41,6 +41,8 @@
 
 namespace custos::server {
 
+inline constexpr size_t kPollMaxConnections = 1024;
+
 struct ServerOptions {
   std::string data_dir;
   std::string listen = "127.0.0.1:8080";
@@ -49,7 +51,8 @@ struct ServerOptions {
   bool demo = false;
   size_t threads = 16;  // handler threads for requests that wait (reads, updates, imports)
   // Connections open at once; further ones wait in the listen queue until
-  // one closes.
+  // one closes. Up to kPollMaxConnections the event thread waits with
+  // poll(), above it with epoll (server.cc says why).
   size_t max_connections = 1000;
   // A connection on which nothing was received or sent for this long is
   // closed: idle keep-alive connections, stalled requests (half a header, a

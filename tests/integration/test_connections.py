@@ -6,6 +6,7 @@ limit wait in the listen queue and are served as soon as a slot frees, by a
 client closing or by the timeout dropping a stalled one. A request body cut
 off by the timeout writes nothing."""
 import http.client
+import os
 import socket
 import threading
 import time
@@ -157,6 +158,39 @@ class ConnectionLimitTest(ServerTestCase):
         self.assertLess(waited, 8.0)
         for s in holders + [fifth]:
             s.close()
+
+
+
+def epoll_fds(pid):
+    """How many epoll instances process `pid` holds open."""
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == "anon_inode:[eventpoll]":
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
+class EventLoopTest(ServerTestCase):
+    def test_poll_up_to_1024_connections_epoll_above_and_both_serve(self):
+        # Up to 1024 the event thread waits with poll(); a larger limit gets
+        # epoll. Both must serve writes and close idle connections.
+        for limit, epolls in (("1024", 0), ("1025", 1)):
+            with self.subTest(max_connections=limit):
+                srv = self.start("--max-connections", limit, "--timeout", "2")
+                self.assertEqual(epoll_fds(srv.proc.pid), epolls)
+                st, doc = srv.json("POST", "/api/v1/employers",
+                                   {"name": "Event Loop " + limit + " Ltd"}, expect=201)
+                srv.json("GET", "/api/v1/employers/" + doc["id"], expect=200)
+                idle = stalled(srv, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertEqual(read_response(idle)[0], 200)
+                took = seconds_until_closed(idle)
+                idle.close()
+                self.assertGreaterEqual(took, 1.0)
+                self.assertLess(took, 8.0)
+                srv.stop()
 
 
 if __name__ == "__main__":
