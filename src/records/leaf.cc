@@ -1,6 +1,7 @@
 #include "records/leaf.h"
 
-#include <ctime>
+#include <algorithm>
+#include <string>
 
 #include "crypto/hash.h"
 
@@ -203,14 +204,58 @@ Hash256 LeafHash(ByteView leaf_bytes) {
   return s.Finish();
 }
 
+namespace {
+
+// Writes `v` as exactly `width` decimal digits (v < 10^width) at `out`.
+char* Digits(char* out, uint64_t v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return out + width;
+}
+
+}  // namespace
+
 std::string FormatTimeMicros(uint64_t micros) {
-  time_t secs = static_cast<time_t>(micros / 1000000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, sizeof(buf) - n, ".%06uZ", static_cast<unsigned>(micros % 1000000));
-  return buf;
+  // Arithmetic instead of gmtime_r and strftime, which take glibc's time
+  // zone lock and read the locale: every record an API answer shows has two
+  // times. The civil date from days since 1970-01-01 is H. Hinnant's
+  // days_from_civil inverted (proleptic Gregorian, as gmtime).
+  const uint64_t secs = micros / 1000000;
+  const uint64_t day_secs = secs % 86400;
+  const uint64_t z = secs / 86400 + 719468;  // days since 0000-03-01
+  const uint64_t era = z / 146097;
+  const uint64_t doe = z - era * 146097;  // [0, 146096]
+  const uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const uint64_t mp = (5 * doy + 2) / 153;
+  const uint64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const uint64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const uint64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  char buf[48];
+  char* p = buf;
+  if (year > 9999) {
+    // Beyond four digits, as many as it takes (strftime's %Y does the same).
+    const std::string y = std::to_string(year);
+    p = std::copy(y.begin(), y.end(), p);
+  } else {
+    p = Digits(p, year, 4);
+  }
+  *p++ = '-';
+  p = Digits(p, month, 2);
+  *p++ = '-';
+  p = Digits(p, day, 2);
+  *p++ = 'T';
+  p = Digits(p, day_secs / 3600, 2);
+  *p++ = ':';
+  p = Digits(p, day_secs / 60 % 60, 2);
+  *p++ = ':';
+  p = Digits(p, day_secs % 60, 2);
+  *p++ = '.';
+  p = Digits(p, micros % 1000000, 6);
+  *p++ = 'Z';
+  return std::string(buf, p);
 }
 
 nlohmann::json LeafToJson(const Leaf& leaf) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+
 #include "base/random.h"
 #include "crypto/hash.h"
 #include "records/leaf_test_util.h"
@@ -139,6 +142,37 @@ TEST(LeafTest, DocumentedExample) {
   EXPECT_EQ(b[version_at + 7], 1);
   EXPECT_EQ(b[version_at + 8], 9);                        // role length
   EXPECT_EQ(Bytes(b.end() - 40, b.end()), Bytes(40, 0));  // prev_seq and prev_leaf_hash
+}
+
+// What FormatTimeMicros replaced: the C library's calendar.
+std::string LibcFormat(uint64_t micros) {
+  time_t secs = static_cast<time_t>(micros / 1000000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf + n, sizeof(buf) - n, ".%06uZ", static_cast<unsigned>(micros % 1000000));
+  return buf;
+}
+
+TEST(LeafTest, FormatTimeMicrosMatchesTheCLibraryCalendar) {
+  constexpr uint64_t kDay = 86400ull * 1000000;
+  EXPECT_EQ(FormatTimeMicros(0), "1970-01-01T00:00:00.000000Z");
+  EXPECT_EQ(FormatTimeMicros(951782400ull * 1000000), "2000-02-29T00:00:00.000000Z");
+  EXPECT_EQ(FormatTimeMicros(4107542400ull * 1000000 - 1), "2100-02-28T23:59:59.999999Z");
+  EXPECT_EQ(FormatTimeMicros(253402300799999999ull), "9999-12-31T23:59:59.999999Z");
+  EXPECT_EQ(FormatTimeMicros(253402300800000000ull), "10000-01-01T00:00:00.000000Z");
+  // Every day boundary of four centuries (leap rules of 4, 100 and 400),
+  // then random instants up to year 9999 and beyond.
+  for (uint64_t d = 0; d < 146097 + 10; ++d) {
+    const uint64_t t = 946684800ull * 1000000 + d * kDay;  // from 2000-01-01
+    ASSERT_EQ(FormatTimeMicros(t), LibcFormat(t)) << t;
+    ASSERT_EQ(FormatTimeMicros(t - 1), LibcFormat(t - 1)) << t - 1;
+  }
+  for (int i = 0; i < 200000; ++i) {
+    const uint64_t t = RandomU64() % (i % 2 == 0 ? 253402300800000000ull : 3000000000000000000ull);
+    ASSERT_EQ(FormatTimeMicros(t), LibcFormat(t)) << t;
+  }
 }
 
 }  // namespace
