@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "base/civil_time.h"
 #include "crypto/hash.h"
 
 namespace custos::records {
@@ -220,19 +221,11 @@ char* Digits(char* out, uint64_t v, int width) {
 std::string FormatTimeMicros(uint64_t micros) {
   // Arithmetic instead of gmtime_r and strftime, which take glibc's time
   // zone lock and read the locale: every record an API answer shows has two
-  // times. The civil date from days since 1970-01-01 is H. Hinnant's
-  // days_from_civil inverted (proleptic Gregorian, as gmtime).
+  // times.
   const uint64_t secs = micros / 1000000;
   const uint64_t day_secs = secs % 86400;
-  const uint64_t z = secs / 86400 + 719468;  // days since 0000-03-01
-  const uint64_t era = z / 146097;
-  const uint64_t doe = z - era * 146097;  // [0, 146096]
-  const uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const uint64_t mp = (5 * doy + 2) / 153;
-  const uint64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const uint64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const uint64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const CivilDate date = CivilFromDays(static_cast<int64_t>(secs / 86400));
+  const uint64_t year = static_cast<uint64_t>(date.year);
   char buf[48];
   char* p = buf;
   if (year > 9999) {
@@ -243,9 +236,9 @@ std::string FormatTimeMicros(uint64_t micros) {
     p = Digits(p, year, 4);
   }
   *p++ = '-';
-  p = Digits(p, month, 2);
+  p = Digits(p, date.month, 2);
   *p++ = '-';
-  p = Digits(p, day, 2);
+  p = Digits(p, date.day, 2);
   *p++ = 'T';
   p = Digits(p, day_secs / 3600, 2);
   *p++ = ':';

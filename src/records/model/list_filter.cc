@@ -1,9 +1,9 @@
 #include "records/model/list_filter.h"
 
 #include <charconv>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "base/civil_time.h"
 #include "records/model/formats.h"
 #include "records/model/validate.h"
 
@@ -18,11 +18,9 @@ int Digits(std::string_view s, size_t pos, size_t n) {
 
 // Unix seconds of a valid "YYYY-MM-DD" day at 00:00 UTC.
 int64_t DaySeconds(std::string_view date) {
-  struct tm tm = {};
-  tm.tm_year = Digits(date, 0, 4) - 1900;
-  tm.tm_mon = Digits(date, 5, 2) - 1;
-  tm.tm_mday = Digits(date, 8, 2);
-  return static_cast<int64_t>(timegm(&tm));
+  return DaysFromCivil(Digits(date, 0, 4), static_cast<unsigned>(Digits(date, 5, 2)),
+                       static_cast<unsigned>(Digits(date, 8, 2))) *
+         86400;
 }
 
 Status BadBound(std::string_view field, std::string_view expected) {

@@ -1,11 +1,12 @@
 // The transport-independent parts of http_client.h: Retry-After parsing,
 // status classification, percent-encoding and header lookup.
-#include <array>
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <string>
 
+#include "base/civil_time.h"
 #include "storage/http/http_client.h"
 
 namespace custos::http {
@@ -27,18 +28,6 @@ bool ParseDigits(std::string_view s, size_t pos, size_t digits, int& out) {
   }
   return true;
 }
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 // IMF-fixdate (RFC 9110 5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT".
 std::optional<std::chrono::system_clock::time_point> ParseImfFixdate(std::string_view s) {
@@ -64,10 +53,10 @@ std::optional<std::chrono::system_clock::time_point> ParseImfFixdate(std::string
   }
   static constexpr std::array<int, 12> kMonthDays = {31, 28, 31, 30, 31, 30,
                                                      31, 31, 30, 31, 30, 31};
-  int max_day = kMonthDays[month - 1] + (month == 2 && IsLeap(year) ? 1 : 0);
+  int max_day = kMonthDays[month - 1] + (month == 2 && IsLeapYear(year) ? 1 : 0);
   if (day < 1 || day > max_day || hh > 23 || mm > 59 || ss > 60) return std::nullopt;
-  int64_t secs = DaysFromCivil(year, month, static_cast<unsigned>(day)) * 86400 + hh * 3600 +
-                 mm * 60 + ss;
+  int64_t secs =
+      DaysFromCivil(year, month, static_cast<unsigned>(day)) * 86400 + hh * 3600 + mm * 60 + ss;
   return std::chrono::system_clock::time_point(std::chrono::seconds(secs));
 }
 
@@ -79,8 +68,8 @@ std::optional<std::string> Response::Header(std::string_view lower_name) const {
   return it->second;
 }
 
-std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
-                                                         std::chrono::system_clock::time_point now) {
+std::optional<std::chrono::milliseconds> ParseRetryAfter(
+    std::string_view value, std::chrono::system_clock::time_point now) {
   value = Trim(value);
   if (value.empty()) return std::nullopt;
   if (value.front() >= '0' && value.front() <= '9') {
