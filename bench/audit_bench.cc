@@ -10,7 +10,9 @@
 // every checkpoint and their consistency). Prints one JSON line with the
 // fill rate and the verify rate (the median of --runs verifications, with
 // the process CPU time of that run, since a shared machine makes wall time
-// noisy). With --verify-only it verifies an existing directory.
+// noisy) and the process's peak resident memory. With --verify-only it
+// verifies an existing directory (the peak is then the store's opening and
+// the verifications).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -43,6 +45,13 @@ double CpuSeconds() {
   getrusage(RUSAGE_SELF, &ru);
   auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec * 1e-6; };
   return s(ru.ru_utime) + s(ru.ru_stime);
+}
+
+// The process's peak resident memory so far, MiB.
+double PeakRssMib() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024;  // KiB on Linux
 }
 
 int Die(const Status& st) {
@@ -156,11 +165,11 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"entries\":%llu,\"checkpoints\":%llu,\"fill_seconds\":%.2f,\"fill_entries_per_s\":%.0f,"
       "\"verify_runs\":%d,\"verify_seconds\":%.2f,\"verify_cpu_seconds\":%.2f,"
-      "\"verify_entries_per_s\":%.0f,\"ok\":%s}\n",
+      "\"verify_entries_per_s\":%.0f,\"peak_rss_mib\":%.1f,\"ok\":%s}\n",
       static_cast<unsigned long long>(last.entries),
       static_cast<unsigned long long>(last.checkpoints), fill_s,
       fill_s > 0 ? static_cast<double>(last.entries) / fill_s : 0.0, runs, median.seconds,
-      median.cpu_seconds, static_cast<double>(last.entries) / median.seconds,
+      median.cpu_seconds, static_cast<double>(last.entries) / median.seconds, PeakRssMib(),
       last.ok() ? "true" : "false");
   return last.ok() ? 0 : 1;
 }
