@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "audit/audit_log.h"
 #include "base/fs.h"
@@ -554,21 +555,20 @@ Status ServerImpl::Init(const ServerOptions& o) {
   const unsigned limit = static_cast<unsigned>(std::max<size_t>(o.max_connections, 4));
   const unsigned timeout =
       static_cast<unsigned>(std::max(o.timeout.count(), std::chrono::seconds::rep{1}));
-  const int fd = listener.release();
+  // The key and certificate when serving HTTPS, none otherwise (the PEM
+  // strings are members: they outlive the daemon).
+  std::vector<MHD_OptionItem> tls_options;
   if (tls_) {
-    daemon_ = MHD_start_daemon(
-        flags, 0, nullptr, nullptr, &ServerImpl::OnRequest, this, MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_NOTIFY_COMPLETED, &ServerImpl::OnCompleted, this, MHD_OPTION_CONNECTION_LIMIT,
-        limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        kConnectionMemory, MHD_OPTION_HTTPS_MEM_KEY, tls_key_pem_.c_str(),
-        MHD_OPTION_HTTPS_MEM_CERT, tls_cert_pem_.c_str(), MHD_OPTION_END);
-  } else {
-    daemon_ = MHD_start_daemon(
-        flags, 0, nullptr, nullptr, &ServerImpl::OnRequest, this, MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_NOTIFY_COMPLETED, &ServerImpl::OnCompleted, this, MHD_OPTION_CONNECTION_LIMIT,
-        limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        kConnectionMemory, MHD_OPTION_END);
+    tls_options.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0, tls_key_pem_.data()});
+    tls_options.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, tls_cert_pem_.data()});
   }
+  tls_options.push_back({MHD_OPTION_END, 0, nullptr});
+  const int fd = listener.release();
+  daemon_ = MHD_start_daemon(
+      flags, 0, nullptr, nullptr, &ServerImpl::OnRequest, this, MHD_OPTION_LISTEN_SOCKET, fd,
+      MHD_OPTION_NOTIFY_COMPLETED, &ServerImpl::OnCompleted, this, MHD_OPTION_CONNECTION_LIMIT,
+      limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      kConnectionMemory, MHD_OPTION_ARRAY, tls_options.data(), MHD_OPTION_END);
   if (daemon_ == nullptr) {
     ::close(fd);
     return tls_ ? Status::InvalidArgument("cannot load the TLS certificate or key (PEM files)")
