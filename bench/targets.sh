@@ -22,7 +22,7 @@ if [ $# -lt 2 ]; then
   exit 2
 fi
 rounds=$1 dir=$2 secs=${3:-5}
-build=${CUSTOS_BUILD:-build/release}
+build=build/release  # as records_bench.py (which also honours CUSTOS_BIN)
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 printf '%-6s %12s %14s %10s\n' round writes/s verify/s syscall_us
