@@ -380,8 +380,8 @@ TEST_F(VerifySqliteTest, NewStoresUseTheLargerPageAndOlderOnesKeepTheirs) {
   ASSERT_EQ(PageSize(old_dir + "/records.db"), 4096);
   auto s = OpenSqliteStore(old_dir);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
-  // Enough writes for the checkpointer (sized by the file's page size) to
-  // move frames into the database file.
+  // It takes writes, keeps its page size, and verifies clean; then a
+  // tampered row is named, as in a new store.
   for (uint32_t n = 1; n <= 300; ++n) {
     auto e = (*s)->Create(kActor, "employer", NumberedExampleRecord(*FindEntity("employer"), n));
     ASSERT_TRUE(e.ok()) << e.status().ToString();
