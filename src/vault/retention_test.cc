@@ -51,16 +51,19 @@ struct Case {
 TEST(Retention, PolicyTable) {
   auto snaps = TwiceDaily();
   std::vector<Case> cases = {
-      {"last 3", {.last = 3},
+      {"last 3",
+       {.last = 3},
        {"2026-12-28T14:00:00Z", "2026-12-28T02:00:00Z", "2026-12-27T14:00:00Z"}},
-      {"daily 3", {.daily = 3},
+      {"daily 3",
+       {.daily = 3},
        {"2026-12-28T14:00:00Z", "2026-12-27T14:00:00Z", "2026-12-26T14:00:00Z"}},
       {"hourly 2", {.hourly = 2}, {"2026-12-28T14:00:00Z", "2026-12-28T02:00:00Z"}},
       {"monthly 2", {.monthly = 2}, {"2026-12-28T14:00:00Z", "2026-11-28T14:00:00Z"}},
       {"yearly 5", {.yearly = 5}, {"2026-12-28T14:00:00Z"}},
       // ISO weeks: 2026-12-28 is a Monday (week 53), 12-27 ends week 52.
       {"weekly 2", {.weekly = 2}, {"2026-12-28T14:00:00Z", "2026-12-27T14:00:00Z"}},
-      {"last 1 + daily 2 overlap", {.last = 1, .daily = 2},
+      {"last 1 + daily 2 overlap",
+       {.last = 1, .daily = 2},
        {"2026-12-28T14:00:00Z", "2026-12-27T14:00:00Z"}},
   };
   for (const auto& c : cases) EXPECT_EQ(Kept(snaps, c.policy), c.expected) << c.name;
@@ -77,8 +80,8 @@ TEST(Retention, WithinKeepsRecentRelativeToNewest) {
 }
 
 TEST(Retention, UnlimitedAndTags) {
-  std::vector<Snapshot> snaps = {At("2026-01-01T00:00:00Z", {"audit"}),
-                                 At("2026-02-01T00:00:00Z"), At("2026-03-01T00:00:00Z")};
+  std::vector<Snapshot> snaps = {At("2026-01-01T00:00:00Z", {"audit"}), At("2026-02-01T00:00:00Z"),
+                                 At("2026-03-01T00:00:00Z")};
   EXPECT_EQ(Kept(snaps, {.last = -1}).size(), 3u);
   RetentionPolicy p{.last = 1};
   p.tags = {"audit"};
@@ -109,11 +112,38 @@ TEST(Retention, GroupsByHostAndPaths) {
 
 TEST(Retention, DurationParsing) {
   EXPECT_EQ(*ParseRetentionDuration("2h"), 2 * 3600 * 1000000000LL);
-  EXPECT_EQ(*ParseRetentionDuration("1y2m3d4h"),
-            ((365 + 60 + 3) * 24 + 4) * 3600 * 1000000000LL);
+  EXPECT_EQ(*ParseRetentionDuration("1y2m3d4h"), ((365 + 60 + 3) * 24 + 4) * 3600 * 1000000000LL);
   for (const char* bad : {"", "5", "d", "3x", "-1d", "1d2"}) {
     EXPECT_FALSE(ParseRetentionDuration(bad).ok()) << bad;
   }
+}
+
+}  // namespace
+}  // namespace custos
+
+namespace custos {
+namespace {
+
+TEST(VaultTime, ParsesWhatItFormatsAndRejectsTheRest) {
+  for (int64_t ns :
+       {int64_t{0}, int64_t{1764134731123456789}, int64_t{-1}, int64_t{86400} * 1000000000}) {
+    auto t = ParseRfc3339(FormatRfc3339(ns));
+    ASSERT_TRUE(t.ok()) << FormatRfc3339(ns);
+    EXPECT_EQ(*t, ns);
+  }
+  auto t = ParseRfc3339("2026-11-26T06:25:31.5+01:00");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(*t, int64_t{1795670731} * 1000000000 + 500000000);  // 05:25:31.5Z
+  // Once accepted and silently moved to 2 March by timegm.
+  EXPECT_FALSE(ParseRfc3339("2026-02-30T00:00:00Z").ok());
+  EXPECT_FALSE(ParseRfc3339("2026-11-26").ok());
+  EXPECT_FALSE(ParseRfc3339("2026-11-26 05:25:31Z").ok());
+  auto far = ParseRfc3339("2263-01-01T00:00:00Z");  // beyond 64-bit nanoseconds
+  ASSERT_FALSE(far.ok());
+  EXPECT_NE(far.status().message().find("out of range"), std::string::npos);
+  EXPECT_TRUE(ParseRfc3339("2262-01-01T00:00:00Z").ok());
+  EXPECT_TRUE(ParseRfc3339("1678-01-01T00:00:00Z").ok());
+  EXPECT_FALSE(ParseRfc3339("1677-01-01T00:00:00Z").ok());
 }
 
 }  // namespace

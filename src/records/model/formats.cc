@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/rfc3339.h"
+
 namespace custos::records {
 namespace {
 
@@ -19,14 +21,6 @@ int Digits(std::string_view s, size_t pos, size_t n) {
     v = v * 10 + (s[i] - '0');
   }
   return v;
-}
-
-bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m == 2 && IsLeapYear(y)) return 29;
-  return kDays[m - 1];
 }
 
 bool IsAtext(char c) {
@@ -118,33 +112,11 @@ bool IsValidDate(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
   const int y = Digits(s, 0, 4), m = Digits(s, 5, 2), d = Digits(s, 8, 2);
   if (y < 1 || m < 1 || m > 12 || d < 1) return false;
-  return d <= DaysInMonth(y, m);
+  return d <= static_cast<int>(DaysInMonth(y, static_cast<unsigned>(m)));
 }
 
 std::optional<std::string> CanonicalDateTime(std::string_view s) {
-  // YYYY-MM-DDThh:mm:ss[.f+](Z|+hh:mm|-hh:mm)
-  if (s.size() < 20 || s.size() > 35) return std::nullopt;
-  if (!IsValidDate(s.substr(0, 10))) return std::nullopt;
-  if (s[10] != 'T' && s[10] != 't') return std::nullopt;
-  if (s[13] != ':' || s[16] != ':') return std::nullopt;
-  const int hh = Digits(s, 11, 2), mm = Digits(s, 14, 2), ss = Digits(s, 17, 2);
-  if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) return std::nullopt;
-  size_t pos = 19;
-  if (s[pos] == '.') {
-    const size_t start = ++pos;
-    while (pos < s.size() && IsDigit(s[pos])) ++pos;
-    if (pos == start || pos - start > 9) return std::nullopt;
-  }
-  if (pos >= s.size()) return std::nullopt;
-  if (s[pos] == 'Z' || s[pos] == 'z') {
-    if (pos + 1 != s.size()) return std::nullopt;
-  } else if (s[pos] == '+' || s[pos] == '-') {
-    if (pos + 6 != s.size() || s[pos + 3] != ':') return std::nullopt;
-    const int oh = Digits(s, pos + 1, 2), om = Digits(s, pos + 4, 2);
-    if (oh < 0 || oh > 23 || om < 0 || om > 59) return std::nullopt;
-  } else {
-    return std::nullopt;
-  }
+  if (!ParseRfc3339DateTime(s)) return std::nullopt;
   std::string out(s);
   out[10] = 'T';
   if (out.back() == 'z') out.back() = 'Z';

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/civil_time.h"
+#include "base/rfc3339.h"
 #include "records/model/formats.h"
 #include "records/model/validate.h"
 
@@ -72,32 +73,13 @@ Result<int64_t> FilterTimeBound(std::string_view field, std::string_view value, 
     const int64_t day = DaySeconds(value) * kMicros;
     return upper ? day + 86400 * kMicros - 1 : day;
   }
-  const std::optional<std::string> t = CanonicalDateTime(value);
+  const std::optional<UtcInstant> t = ParseRfc3339DateTime(value);
   if (!t) {
     return BadBound(field, "unix microseconds, YYYY-MM-DD or RFC 3339 date-times");
   }
-  const std::string_view s = *t;
-  int64_t secs = DaySeconds(s.substr(0, 10)) + Digits(s, 11, 2) * 3600 + Digits(s, 14, 2) * 60 +
-                 Digits(s, 17, 2);
-  size_t pos = 19;
-  int64_t frac = 0;
-  bool beyond = false;  // non-zero digits past the microsecond
-  if (s[pos] == '.') {
-    size_t n = 0;
-    for (++pos; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos, ++n) {
-      if (n < 6) {
-        frac = frac * 10 + (s[pos] - '0');
-      } else if (s[pos] != '0') {
-        beyond = true;
-      }
-    }
-    for (; n < 6; ++n) frac *= 10;
-  }
-  if (s[pos] != 'Z') {
-    const int64_t offset = Digits(s, pos + 1, 2) * 3600 + Digits(s, pos + 4, 2) * 60;
-    secs += s[pos] == '+' ? -offset : offset;
-  }
-  return secs * kMicros + frac + (beyond && !upper ? 1 : 0);
+  // A lower bound between two microseconds rounds up, an upper one down.
+  const bool beyond = t->nanos % 1000 != 0;
+  return t->unix_seconds * kMicros + t->nanos / 1000 + (beyond && !upper ? 1 : 0);
 }
 
 }  // namespace custos::records
