@@ -1,10 +1,12 @@
 // audit_bench: how fast `custos audit verify` checks a large journal.
 //
 //   audit_bench --dir /tmp/custos-bench --entries 1000000 [--writers 16] [--runs 3]
+//               [--trainees N]
 //   audit_bench --dir /tmp/custos-bench --verify-only [--runs 3] [--cold]
 //
-// Fills a fresh data directory through the records store (a trainee, an
-// employer, a programme, an enrollment, then attendance records written by
+// Fills a fresh data directory through the records store (an employer, a
+// programme, --trainees trainees (default 1) each with an enrollment, then
+// attendance records spread over the enrollments in turn, written by
 // --writers threads, so group commit is exercised), lets the audit log sign
 // checkpoints along the way, then reopens it and runs the same verification
 // as `custos audit verify` (every leaf, payload, commitment, row, the tree,
@@ -89,6 +91,7 @@ int main(int argc, char** argv) {
   std::string dir = "/tmp/custos-audit-bench";
   uint64_t entries = 1000000;
   int writers = 16;
+  uint32_t trainees = 1;
   int runs = 1;
   bool verify_only = false;
   bool cold = false;
@@ -100,6 +103,8 @@ int main(int argc, char** argv) {
       entries = std::strtoull(argv[++i], nullptr, 10);
     else if (a == "--writers" && i + 1 < argc)
       writers = std::atoi(argv[++i]);
+    else if (a == "--trainees" && i + 1 < argc)
+      trainees = static_cast<uint32_t>(std::max(1, std::atoi(argv[++i])));
     else if (a == "--runs" && i + 1 < argc)
       runs = std::max(1, std::atoi(argv[++i]));
     else if (a == "--verify-only")
@@ -125,27 +130,33 @@ int main(int argc, char** argv) {
     if (!emp.ok()) return Die(emp.status());
     auto prg = (*store)->Create(actor, "programme", Example("programme"));
     if (!prg.ok()) return Die(prg.status());
-    auto trainee = Example("trainee");
-    trainee["employer_id"] = emp->id;
-    auto trn = (*store)->Create(actor, "trainee", trainee);
-    if (!trn.ok()) return Die(trn.status());
-    auto enrollment = Example("enrollment");
-    enrollment["trainee_id"] = trn->id;
-    enrollment["programme_id"] = prg->id;
-    enrollment["employer_id"] = emp->id;
-    auto enr = (*store)->Create(actor, "enrollment", enrollment);
-    if (!enr.ok()) return Die(enr.status());
-    auto attendance = Example("attendance");
-    attendance["enrollment_id"] = enr->id;
-    std::atomic<uint64_t> next{4};
+    std::vector<std::string> enrollments;
+    for (uint32_t n = 1; n <= trainees; n++) {
+      auto trainee = records::NumberedExampleRecord(*records::FindEntity("trainee"), n);
+      trainee["employer_id"] = emp->id;
+      auto trn = (*store)->Create(actor, "trainee", trainee);
+      if (!trn.ok()) return Die(trn.status());
+      auto enrollment = Example("enrollment");
+      enrollment["trainee_id"] = trn->id;
+      enrollment["programme_id"] = prg->id;
+      enrollment["employer_id"] = emp->id;
+      auto enr = (*store)->Create(actor, "enrollment", enrollment);
+      if (!enr.ok()) return Die(enr.status());
+      enrollments.push_back(enr->id);
+    }
+    const nlohmann::json attendance = Example("attendance");
+    std::atomic<uint64_t> next{2 + 2 * uint64_t{trainees}};
     std::atomic<bool> failed{false};
     auto t0 = std::chrono::steady_clock::now();
     std::vector<std::thread> threads;
     for (int w = 0; w < writers; w++) {
       threads.emplace_back([&] {
         nlohmann::json body = attendance;
-        while (!failed && next.fetch_add(1) < entries) {
-          body["minutes"] = static_cast<int>(next.load() % 600);
+        while (!failed) {
+          const uint64_t k = next.fetch_add(1);
+          if (k >= entries) break;
+          body["minutes"] = static_cast<int>(k % 600);
+          body["enrollment_id"] = enrollments[k % enrollments.size()];
           auto r = (*store)->Create(actor, "attendance", body);
           if (!r.ok()) {
             std::fprintf(stderr, "audit_bench: %s\n", r.status().ToString().c_str());
