@@ -8,7 +8,8 @@
 //
 //   load_gen --port 8080 --token cst_... --clients 64 --seconds 10
 //            --path /api/v1/attendance --body-file body.json
-// The body may contain "{n}", replaced by a per-request counter.
+// The body may contain "{n}", replaced by a per-request counter. A body file
+// of several lines holds one body per line, sent in turn.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -23,7 +24,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -34,7 +34,7 @@ struct Options {
   int port = 8080;
   std::string token;
   std::string path = "/api/v1/attendance";
-  std::string body = "{}";
+  std::vector<std::string> bodies{"{}"};
   int clients = 1;
   double seconds = 5;
   int expect = 201;
@@ -113,9 +113,15 @@ int main(int argc, char** argv) {
       o.expect = std::atoi(v.c_str());
     else if (k == "--body-file") {
       std::ifstream in(v);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      o.body = ss.str();
+      if (!in) {
+        std::fprintf(stderr, "load_gen: cannot read %s\n", v.c_str());
+        return 2;
+      }
+      o.bodies.clear();
+      for (std::string line; std::getline(in, line);) {
+        if (!line.empty()) o.bodies.push_back(line);
+      }
+      if (o.bodies.empty()) o.bodies.push_back("{}");
     } else {
       std::fprintf(stderr, "load_gen: unknown option %s\n", k.c_str());
       return 2;
@@ -135,7 +141,8 @@ int main(int argc, char** argv) {
   std::vector<Conn> conns(static_cast<size_t>(o.clients));
 
   auto request = [&]() {
-    std::string body = Replace(o.body, "{n}", std::to_string(counter++));
+    const std::string& pattern = o.bodies[counter % o.bodies.size()];
+    std::string body = Replace(pattern, "{n}", std::to_string(counter++));
     return "POST " + o.path + " HTTP/1.1\r\nHost: " + o.host + "\r\nAuthorization: Bearer " +
            o.token +
            "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +

@@ -10,6 +10,11 @@ acknowledged only after its row and journal entry are fsynced. Finally it runs
 `custos audit verify` on the directory and reports entries/s.
 
     python3 bench/records_bench.py [--clients 1,16,64] [--seconds 10] [--markdown] [--idle N]
+                                   [--trainees N]
+
+The attendance records go to one trainee's enrollment, or, with --trainees N,
+to N trainees' enrollments in turn (each trainee a subject with its own key,
+and its own place in the subject indexes).
 
 The published figure to compare with is Tessera's POSIX log, ~2,900 appends/s
 (12 cores, ZFS mirror of SAS disks); it is quoted, not run here.
@@ -108,6 +113,14 @@ def store_counters(port):
     return values["custos_store_writes_total"], values["custos_store_commits_total"]
 
 
+def numbered_uln(n):
+    """A valid Unique Learner Number for n (records/model/examples.cc NumberedUln)."""
+    uln = "9" + f"{n % 100000000:08d}"
+    total = sum(int(uln[i]) * (10 - i) for i in range(9))
+    d = (10 - total % 11 + 11) % 11
+    return "8" + uln[1:] + "9" if d > 9 else uln + str(d)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", default="1,16,64")
@@ -117,6 +130,8 @@ def main():
                     help="keep-alive connections held open and idle during the load (each made one "
                          "request), e.g. browser tabs left open; the server then runs with "
                          "--timeout 3600 so that they stay")
+    ap.add_argument("--trainees", type=int, default=1,
+                    help="spread the attendance records over N trainees' enrollments")
     args = ap.parse_args()
     data = tempfile.mkdtemp(prefix="custos-records-bench-")
     port = free_port()
@@ -139,16 +154,25 @@ def main():
         prg = api(port, "POST", "/programmes", {"standard_code": "ST0116", "title": "Software developer",
                                                 "level": 4, "awarding_body": "Example EPAO",
                                                 "duration_months": 24})
-        trn = api(port, "POST", "/trainees", {"given_name": "Bench", "family_name": "Trainee",
-                                              "date_of_birth": "2004-02-29", "uln": "9276308686",
-                                              "email": "bench@example.org", "status": "active"})
-        enr = api(port, "POST", "/enrollments", {"trainee_id": trn["id"], "programme_id": prg["id"],
-                                                 "employer_id": emp["id"], "start_date": "2024-09-02",
-                                                 "planned_end_date": "2026-08-31", "status": "active"})
+        enrollments = []
+        for n in range(max(args.trainees, 1)):
+            uln = "9276308686" if n == 0 else numbered_uln(n)
+            trn = api(port, "POST", "/trainees", {"given_name": "Bench", "family_name": "Trainee",
+                                                  "date_of_birth": "2004-02-29", "uln": uln,
+                                                  "email": "bench@example.org", "status": "active"})
+            enr = api(port, "POST", "/enrollments", {"trainee_id": trn["id"],
+                                                     "programme_id": prg["id"],
+                                                     "employer_id": emp["id"],
+                                                     "start_date": "2024-09-02",
+                                                     "planned_end_date": "2026-08-31",
+                                                     "status": "active"})
+            enrollments.append(enr["id"])
+        # One body per line: load_gen sends them in turn.
         body = os.path.join(data, "body.json")
         with open(body, "w") as f:
-            json.dump({"enrollment_id": enr["id"], "session_date": "2024-10-07",
-                       "status": "present", "minutes": 330}, f)
+            for e in enrollments:
+                f.write(json.dumps({"enrollment_id": e, "session_date": "2024-10-07",
+                                    "status": "present", "minutes": 330}) + "\n")
         for _ in range(args.idle):
             s = socket.create_connection(("127.0.0.1", port), timeout=10)
             s.sendall(b"GET /health HTTP/1.1\r\nHost: bench\r\n\r\n")
