@@ -87,6 +87,11 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
     // attach to a WAL whose -shm file it may need to create.
     RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=ON", "set query_only"));
   } else {
+    // Before WAL mode, whose first write fixes the page size of a new file.
+    if (options.create && options.page_size != 0) {
+      RETURN_IF_ERROR(
+          conn->Exec("PRAGMA page_size=" + std::to_string(options.page_size), "set page size"));
+    }
     RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL", "enable WAL"));
     RETURN_IF_ERROR(conn->Exec(
         options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",

@@ -87,6 +87,10 @@ struct ConnectionOptions {
   bool synchronous_full = true;
   // The registered VFS to open with; nullptr: SQLite's default.
   const char* vfs = nullptr;
+  // With `create`, the page size of a database created by this open (a
+  // power of two, 512..65536); 0: SQLite's default. An existing database
+  // keeps its own.
+  int page_size = 0;
 };
 
 class Connection {

@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "records/sqlite_migrations.h"
@@ -81,6 +82,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& data_d
   wopts.synchronous_full = true;
   // Each group commit's WAL frames reach the kernel in one write.
   wopts.vfs = WalWriteBufferVfs();
+  wopts.page_size = kNewStorePageSize;
   std::string db_path = JoinPath(data_dir, "records.db");
   ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(db_path, wopts));
   // Erased rows are overwritten, not just unlinked from the b-tree.
@@ -100,8 +102,17 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& data_d
     if (row) next_seq = static_cast<uint64_t>(st.ColumnInt(0)) + 1;
   }
 
-  // Checkpoints run beside the writer once the WAL holds ~16 MiB.
-  ASSIGN_OR_RETURN(std::unique_ptr<Checkpointer> checkpointer, Checkpointer::Start(db_path, 4000));
+  // Checkpoints run beside the writer once the WAL holds ~16 MiB, whatever
+  // the page size the store was created with.
+  int64_t page_size = 0;
+  {
+    ASSIGN_OR_RETURN(StmtLease st, conn->PrepareOnce("PRAGMA page_size"));
+    ASSIGN_OR_RETURN(bool row, st.Step("read page size"));
+    if (row) page_size = st.ColumnInt(0);
+  }
+  const int wal_pages = static_cast<int>((int64_t{16} << 20) / std::max<int64_t>(page_size, 512));
+  ASSIGN_OR_RETURN(std::unique_ptr<Checkpointer> checkpointer,
+                   Checkpointer::Start(db_path, wal_pages));
   checkpointer->Attach(*conn);
 
   std::unique_ptr<SqliteStore> store(

@@ -357,6 +357,51 @@ TEST_F(VerifySqliteTest, SeesOneConsistentStateWhileTheStoreIsWritten) {
   EXPECT_TRUE(r->problem.ok()) << r->problem.ToString();
 }
 
+int64_t PageSize(const std::string& db_path) {
+  auto conn = Connection::Open(db_path, ConnectionOptions{.read_only = true});
+  if (!conn.ok()) return -1;
+  auto st = (*conn)->Prepare("PRAGMA page_size");
+  if (!st.ok()) return -1;
+  auto row = st->Step("page size");
+  if (!row.ok() || !*row) return -1;
+  return st->ColumnInt(0);
+}
+
+TEST_F(VerifySqliteTest, NewStoresUseTheLargerPageAndOlderOnesKeepTheirs) {
+  EXPECT_EQ(PageSize(base_ + "/clean/records.db"), kNewStorePageSize);
+  // A store created before the page size changed: SQLite's default 4 KiB.
+  const std::string old_dir = base_ + "/old";
+  ASSERT_TRUE(std::filesystem::create_directories(old_dir));
+  {
+    auto conn = Connection::Open(old_dir + "/records.db", ConnectionOptions{.create = true});
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_TRUE((*conn)->Exec("CREATE TABLE t (x); DROP TABLE t", "fix the page size").ok());
+  }
+  ASSERT_EQ(PageSize(old_dir + "/records.db"), 4096);
+  auto s = OpenSqliteStore(old_dir);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  // It takes writes, keeps its page size, and verifies clean; then a
+  // tampered row is named, as in a new store.
+  for (uint32_t n = 1; n <= 300; ++n) {
+    auto e = (*s)->Create(kActor, "employer", NumberedExampleRecord(*FindEntity("employer"), n));
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+  }
+  EXPECT_EQ(PageSize(old_dir + "/records.db"), 4096);
+  auto r = VerifySqliteDataDir(old_dir, (*s)->LastSeq());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->problem.ok()) << r->problem.ToString();
+  EXPECT_EQ(r->last_seq, 300u);
+  s->reset();
+  {
+    auto conn = Connection::Open(old_dir + "/records.db", ConnectionOptions{});
+    ASSERT_TRUE(conn.ok());
+    ASSERT_TRUE((*conn)->Exec("UPDATE records SET version = 9 WHERE rowid = 120", "tamper").ok());
+  }
+  r = VerifySqliteDataDir(old_dir, 300);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ExpectNames(r->problem, "version");
+}
+
 TEST(VerifySqliteDirTest, NotASqliteDataDirectory) {
   auto r = VerifySqliteDataDir(::testing::TempDir() + "/no-such-dir-" + RandomHex(4), 0);
   EXPECT_TRUE(r.status().IsNotFound()) << r.status().ToString();
