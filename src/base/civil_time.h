@@ -18,5 +18,7 @@ int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
 // The date `days` days after 1970-01-01 (before it when negative).
 CivilDate CivilFromDays(int64_t days);
 bool IsLeapYear(int64_t year);
+// Days in `month` (1..12) of `year`.
+unsigned DaysInMonth(int64_t year, unsigned month);
 
 }  // namespace custos

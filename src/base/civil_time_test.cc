@@ -45,5 +45,14 @@ TEST(CivilTimeTest, EveryDayRoundTripsAndFollowsTheLast) {
   }
 }
 
+TEST(CivilTimeTest, DaysInMonth) {
+  EXPECT_EQ(DaysInMonth(2024, 2), 29u);
+  EXPECT_EQ(DaysInMonth(2023, 2), 28u);
+  EXPECT_EQ(DaysInMonth(2000, 2), 29u);
+  EXPECT_EQ(DaysInMonth(1900, 2), 28u);
+  EXPECT_EQ(DaysInMonth(2024, 4), 30u);
+  EXPECT_EQ(DaysInMonth(2024, 12), 31u);
+}
+
 }  // namespace
 }  // namespace custos

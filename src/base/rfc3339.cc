@@ -18,12 +18,6 @@ int64_t Digits(std::string_view s, size_t pos, size_t n) {
 
 }  // namespace
 
-unsigned DaysInMonth(int64_t year, unsigned month) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month == 2 && IsLeapYear(year)) return 29;
-  return kDays[month - 1];
-}
-
 std::optional<UtcInstant> ParseRfc3339DateTime(std::string_view s) {
   // The shortest form is YYYY-MM-DDThh:mm:ssZ (20), the longest has nine
   // fraction digits and an offset (35).

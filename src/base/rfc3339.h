@@ -21,7 +21,4 @@ struct UtcInstant {
 
 std::optional<UtcInstant> ParseRfc3339DateTime(std::string_view s);
 
-// Days in `month` (1..12) of `year`, proleptic Gregorian.
-unsigned DaysInMonth(int64_t year, unsigned month);
-
 }  // namespace custos

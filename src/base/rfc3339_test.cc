@@ -102,15 +102,5 @@ TEST(Rfc3339Test, AgreesWithTheCLibraryOnRandomInstants) {
     ASSERT_EQ(t->nanos, ns) << buf;
   }
 }
-
-TEST(Rfc3339Test, DaysInMonth) {
-  EXPECT_EQ(DaysInMonth(2024, 2), 29u);
-  EXPECT_EQ(DaysInMonth(2023, 2), 28u);
-  EXPECT_EQ(DaysInMonth(2000, 2), 29u);
-  EXPECT_EQ(DaysInMonth(1900, 2), 28u);
-  EXPECT_EQ(DaysInMonth(2024, 4), 30u);
-  EXPECT_EQ(DaysInMonth(2024, 12), 31u);
-}
-
 }  // namespace
 }  // namespace custos

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/civil_time.h"
 #include "base/rfc3339.h"
 
 namespace custos::records {
