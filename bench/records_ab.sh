@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Two builds of `custos` side by side on 64-client durable writes:
 #
-#   bench/records_ab.sh ROUNDS BIN_A BIN_B [SECONDS]
+#   bench/records_ab.sh ROUNDS BIN_A BIN_B [SECONDS] [TRAINEES]
 #
 # Runs bench/records_bench.py --clients 64 (a fresh server and data directory
 # each time) alternating A-B-B-A for ROUNDS rounds, so that the VM's drift
 # hits both builds alike, then prints the medians of writes/s, of server and
 # writer-thread CPU per write and of the server's peak resident memory, and in
 # how many adjacent A/B pairs B wrote more (and spent less writer CPU).
+# With TRAINEES (default 1), the writes are spread over that many trainees'
+# enrollments (records_bench.py --trainees).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=$1 a=$2 b=$3 secs=${4:-6}
+rounds=$1 a=$2 b=$3 secs=${4:-6} trainees=${5:-1}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 run() {
-  CUSTOS_BIN=$2 python3 bench/records_bench.py --clients 64 --seconds "$secs" 2>/dev/null |
+  CUSTOS_BIN=$2 python3 bench/records_bench.py --clients 64 --seconds "$secs" --trainees "$trainees" 2>/dev/null |
     python3 -c 'import json,sys; r=json.load(sys.stdin)["load"][0]; print(sys.argv[1], r["writes_per_s"], r["server_cpu_us_per_write"], r["writer_cpu_us_per_write"], r["server_peak_rss_mib"])' "$1" |
     tee -a "$out"
 }

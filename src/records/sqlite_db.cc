@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "records/sqlite_pcache.h"
+
 namespace custos::records {
 
 Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
@@ -69,6 +71,8 @@ ByteView StmtLease::ColumnBlob(int i) const {
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
                                                      const ConnectionOptions& options) {
+  // Before SQLite's first initialisation in the process (sqlite_pcache.h).
+  InstallPageCacheLayer();
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READWRITE;
   if (options.create) flags |= SQLITE_OPEN_CREATE;
   sqlite3* db = nullptr;

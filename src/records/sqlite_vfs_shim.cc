@@ -1,5 +1,7 @@
 #include "records/sqlite_vfs_shim.h"
 
+#include "records/sqlite_pcache.h"
+
 namespace custos::records::shim {
 namespace {
 
@@ -51,6 +53,8 @@ int OpenReal(sqlite3_vfs* vfs, size_t own_size, const char* name, sqlite3_file* 
 
 bool RegisterVfs(sqlite3_vfs& vfs, const char* name, size_t own_size,
                  int (*open)(sqlite3_vfs*, const char*, sqlite3_file*, int, int*)) {
+  // Finding a VFS initialises SQLite: configure it first (sqlite_pcache.h).
+  InstallPageCacheLayer();
   sqlite3_vfs* root = sqlite3_vfs_find(nullptr);
   if (root == nullptr || root->iVersion < 2) return false;
   vfs = sqlite3_vfs{};
