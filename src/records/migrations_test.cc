@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -73,15 +74,14 @@ std::string QueryPlan(Connection& c, const std::string& sql) {
   return plan;
 }
 
-// `sql` reads from `index` in the order it needs: no scan, no sort.
+// `sql` reads from `index` in the order it needs: a search (no scan), no sort.
 void ExpectReadInOrderFrom(Connection& c, const std::string& sql, const std::string& index) {
   const std::string plan = QueryPlan(c, sql);
-  EXPECT_NE(plan.find("USING INDEX " + index), std::string::npos) << sql << "\n" << plan;
+  EXPECT_NE(plan.find("SEARCH records USING INDEX " + index + " ("), std::string::npos)
+      << sql << "\n"
+      << plan;
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << sql << "\n" << plan;
 }
-
-constexpr const char* kReferenceFields[] = {"trainee_id", "enrollment_id", "programme_id",
-                                            "employer_id"};
 
 // Rows with and without each reference field, as the first schema stored them.
 void InsertReferenceRows(Connection& c) {
@@ -95,60 +95,88 @@ void InsertReferenceRows(Connection& c) {
                   .ok());
 }
 
-// The reference-field indexes hold only rows that have the field (0002), and
-// the store's lookups (the referential check's and the filtered list's SQL)
-// use them.
-TEST(MigrationsTest, ReferenceIndexesArePartialAndServeLookups) {
+// References to institution records (programme_id, employer_id) have partial
+// indexes that hold only rows with the field (0002), and the store's lookups
+// (the referential check's and the filtered list's SQL) use them.
+// References to a trainee's records (trainee_id, enrollment_id) lost theirs
+// (0006): the store looks them up within the subject's records, from
+// records_subject, still in id order.
+TEST(MigrationsTest, ReferenceLookupsUseAnIndexInOrder) {
   auto conn = OpenFresh();
-  // Data written under the first schema is carried over by 0002.
+  // Data written under the first schema is carried over.
   ASSERT_TRUE(ApplyMigrations(*conn, EmbeddedMigrations().first(1)).ok());
   InsertReferenceRows(*conn);
   auto n = ApplyMigrations(*conn, EmbeddedMigrations());
   ASSERT_TRUE(n.ok()) << n.status().ToString();
-  // Every reference field of the model has an index here: the referential
-  // check of a delete looks records up by each of them.
-  std::set<std::string> model_refs;
+  // Every reference field of the model is one of the two kinds.
+  std::set<std::string> institution_refs, subject_refs;
   for (const EntitySchema& e : AllEntities()) {
     for (const FieldSpec& f : e.fields) {
-      if (f.type == FieldType::kReference) model_refs.insert(std::string(f.name));
+      if (f.type != FieldType::kReference) continue;
+      (ReferenceSharesSubject(f) ? subject_refs : institution_refs).insert(std::string(f.name));
     }
   }
-  EXPECT_EQ(model_refs,
-            std::set<std::string>(std::begin(kReferenceFields), std::end(kReferenceFields)));
-  const std::pair<const char*, const char*> expected[] = {
-      {"enrollment", "e1"}, {"attendance", "a1"}, {"enrollment", "e1"}, {"enrollment", "e1"}};
-  const char* values[] = {"t1", "e1", "p1", "m1"};
-  for (size_t i = 0; i < 4; ++i) {
-    const std::string field = kReferenceFields[i];
-    const std::string index = "records_" + field;
+  EXPECT_EQ(institution_refs, (std::set<std::string>{"programme_id", "employer_id"}));
+  EXPECT_EQ(subject_refs, (std::set<std::string>{"trainee_id", "enrollment_id"}));
+  auto index_sql = [&](const std::string& index) -> std::optional<std::string> {
     auto def = conn->PrepareOnce("SELECT sql FROM sqlite_master WHERE name = ?");
-    ASSERT_TRUE(def.ok());
+    EXPECT_TRUE(def.ok());
     def->BindText(1, index);
     auto found = def->Step("index sql");
-    ASSERT_TRUE(found.ok() && *found) << index;
-    EXPECT_NE(std::string(def->ColumnText(0)).find("IS NOT NULL"), std::string::npos) << index;
-    const std::string lookup =
-        "SELECT id FROM records WHERE entity = ? AND json_extract(data, '$." + field +
-        "') = ? LIMIT 1";
-    EXPECT_NE(QueryPlan(*conn, lookup).find("USING INDEX " + index), std::string::npos)
-        << index << ": " << QueryPlan(*conn, lookup);
+    EXPECT_TRUE(found.ok());
+    if (!found.ok() || !*found) return std::nullopt;
+    return std::string(def->ColumnText(0));
+  };
+  // field, the referring entity, the value, the entity of the record named.
+  struct Case {
+    const char* field;
+    const char* from;
+    const char* value;
+    const char* target;
+    const char* expected;
+  };
+  const Case cases[] = {{"trainee_id", "enrollment", "t1", "trainee", "e1"},
+                        {"enrollment_id", "attendance", "e1", "enrollment", "a1"},
+                        {"programme_id", "enrollment", "p1", "programme", "e1"},
+                        {"employer_id", "enrollment", "m1", "employer", "e1"}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field);
+    const std::string field = c.field;
+    const bool by_subject = subject_refs.count(field) > 0;
+    const std::string index = by_subject ? "records_subject" : "records_" + field;
+    if (by_subject) {
+      EXPECT_FALSE(index_sql("records_" + field).has_value()) << "dropped by 0006";
+    } else {
+      auto def = index_sql(index);
+      ASSERT_TRUE(def.has_value()) << index;
+      EXPECT_NE(def->find("IS NOT NULL"), std::string::npos) << *def;
+    }
+    const std::string expr = "json_extract(data, '$." + field + "')";
+    // SqliteStore::CheckNotReferenced's SQL.
+    const std::string check = std::string("SELECT id FROM records WHERE ") +
+                              (by_subject ? "subject_id = ?3 AND " : "") + "entity = ?1 AND " +
+                              expr + " = ?2 LIMIT 1";
+    EXPECT_NE(QueryPlan(*conn, check).find("USING INDEX " + index), std::string::npos)
+        << QueryPlan(*conn, check);
     // A list filtered on the field, paged by id (SqliteStore::List's SQL),
-    // reads the matches in id order from the index: no scan, no sort.
+    // reads in id order from the index: no scan, no sort.
+    const std::string filter =
+        by_subject ? "subject_id = (SELECT subject_id FROM records WHERE entity = '" +
+                         std::string(c.target) + "' AND id = ?) AND " + expr + " = ?"
+                   : expr + " = ?";
     const std::string list = std::string("SELECT ") + kRecordColumns +
-                             " FROM records WHERE entity = ?1 AND id > ?2 AND json_extract(data, "
-                             "'$." +
-                             field + "') = ? ORDER BY id LIMIT ?";
+                             " FROM records WHERE entity = ?1 AND id > ?2 AND " + filter +
+                             " ORDER BY id LIMIT ?";
     ExpectReadInOrderFrom(*conn, list, index);
-    // Rows written before 0002 are found through the rebuilt index.
-    auto st = conn->PrepareOnce("SELECT id FROM records INDEXED BY " + index +
-                                " WHERE entity = ? AND json_extract(data, '$." + field +
-                                "') = ? LIMIT 1");
+    // Rows written before the migrations are found.
+    auto st = conn->PrepareOnce(check);
     ASSERT_TRUE(st.ok());
-    st->BindText(1, expected[i].first);
-    st->BindText(2, values[i]);
+    st->BindText(1, c.from);
+    st->BindText(2, c.value);
+    if (by_subject) st->BindText(3, "s1");
     auto row = st->Step("lookup");
-    ASSERT_TRUE(row.ok() && *row) << index;
-    EXPECT_EQ(st->ColumnText(0), expected[i].second);
+    ASSERT_TRUE(row.ok() && *row);
+    EXPECT_EQ(st->ColumnText(0), c.expected);
   }
 }
 

@@ -20,6 +20,12 @@ const EntitySchema* EntityOrNull(std::string_view entity) {
   return (s != nullptr && s->name == entity) ? s : nullptr;
 }
 
+bool ReferenceSharesSubject(const FieldSpec& f) {
+  if (f.type != FieldType::kReference) return false;
+  const EntitySchema* target = EntityOrNull(f.ref_entity);
+  return target != nullptr && target->subject.kind != SubjectRule::Kind::kInstitution;
+}
+
 std::string PrintableName(std::string_view s) {
   std::string out;
   for (char c : s.substr(0, 64)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
@@ -152,7 +158,7 @@ SqliteStore::SqliteStore(std::string dir, UniqueFd lock, std::unique_ptr<Keystor
   for (const EntitySchema& from : AllEntities()) {
     for (const FieldSpec& f : from.fields) {
       if (f.type == FieldType::kReference) {
-        reverse_refs_[f.ref_entity].push_back(ReverseRef{&from, f.name});
+        reverse_refs_[f.ref_entity].push_back(ReverseRef{&from, f.name, ReferenceSharesSubject(f)});
       }
     }
   }

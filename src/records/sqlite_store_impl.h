@@ -64,7 +64,16 @@ struct EntryInput {
 struct ReverseRef {
   const EntitySchema* from;
   std::string_view field;
+  bool same_subject;  // ReferenceSharesSubject(field): look it up within the subject's records
 };
+
+// True for a reference to a record of a trainee (a trainee or an enrollment).
+// ResolveReferences refuses a record whose such reference names another
+// trainee's record, and no update moves a record to another trainee, so every
+// record holding the reference has the subject of the record it names. Lookups
+// by such a field read the subject's records from records_subject; it has no
+// index of its own (migration 0006).
+bool ReferenceSharesSubject(const FieldSpec& f);
 
 class SqliteStore final : public RecordsStore {
  public:
@@ -145,7 +154,10 @@ class SqliteStore final : public RecordsStore {
                                                        const nlohmann::json& body,
                                                        std::optional<std::string> reason);
   Mutation CreateMutation(std::shared_ptr<PendingCreate> op);
-  Status CheckNotReferenced(WriteTxn& txn, const EntitySchema& schema, std::string_view id);
+  // InvalidArgument naming a record that references record `id` (of
+  // `subject_id`), which therefore cannot be deleted.
+  Status CheckNotReferenced(WriteTxn& txn, const EntitySchema& schema, std::string_view id,
+                            std::string_view subject_id);
   // InvalidArgument naming the field and the other record when another live
   // record of the entity holds the value of one of `record`'s unique fields
   // (FieldSpec::unique; migration 0004 indexes them). `id` is the record's own.

@@ -99,8 +99,19 @@ Result<ListPage> SqliteStore::List(std::string_view entity, const ListQuery& que
     if (f == nullptr) {
       return Status::InvalidArgument("unknown filter field \"" + PrintableName(eq.field) + "\"");
     }
-    sql += " AND " + field_expr(f->name) + " = ?";
     const std::string name(f->name);
+    if (ReferenceSharesSubject(*f)) {
+      // Records that name a trainee's record are that trainee's
+      // (ReferenceSharesSubject): read them from records_subject, in id
+      // order. A value that names no record matches nothing.
+      ASSIGN_OR_RETURN(std::string v, FilterEquals(*schema, *f, eq.value));
+      sql += " AND subject_id = (SELECT subject_id FROM records WHERE entity = '" +
+             std::string(f->ref_entity) + "' AND id = ?) AND " + field_expr(f->name) + " = ?";
+      binders.push_back([v](StmtLease& st, int i) { st.BindText(i, v); });
+      binders.push_back([v = std::move(v)](StmtLease& st, int i) { st.BindText(i, v); });
+      continue;
+    }
+    sql += " AND " + field_expr(f->name) + " = ?";
     switch (f->type) {
       case FieldType::kInteger: {
         int64_t v;

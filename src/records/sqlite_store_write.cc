@@ -163,16 +163,21 @@ Result<Record> SqliteStore::InsertRecord(WriteTxn& txn, const Actor& actor,
 }
 
 Status SqliteStore::CheckNotReferenced(WriteTxn& txn, const EntitySchema& schema,
-                                       std::string_view id) {
+                                       std::string_view id, std::string_view subject_id) {
   auto it = reverse_refs_.find(schema.name);
   if (it == reverse_refs_.end()) return Status::OK();
   for (const ReverseRef& rr : it->second) {
-    // The expression must match the migration's index expression exactly.
-    std::string sql = "SELECT id FROM records WHERE entity = ? AND json_extract(data, '$." +
-                      std::string(rr.field) + "') = ? LIMIT 1";
+    // A reference to a trainee's record is only held by that trainee's
+    // records (records_subject); one to an institution record is looked up
+    // in its partial index, whose expression this must match exactly.
+    std::string sql = std::string("SELECT id FROM records WHERE ") +
+                      (rr.same_subject ? "subject_id = ?3 AND " : "") +
+                      "entity = ?1 AND json_extract(data, '$." + std::string(rr.field) +
+                      "') = ?2 LIMIT 1";
     ASSIGN_OR_RETURN(StmtLease st, txn.conn.Prepare(sql));
     st.BindTextStatic(1, rr.from->name);
     st.BindTextStatic(2, id);
+    if (rr.same_subject) st.BindTextStatic(3, subject_id);
     ASSIGN_OR_RETURN(bool row, st.Step("check references"));
     if (row) {
       return Status::InvalidArgument(std::string(schema.name) + " " + std::string(id) +
@@ -352,7 +357,7 @@ Status SqliteStore::Delete(const Actor& actor, std::string_view entity, std::str
     if (row->version != expected_version) {
       return VersionConflict(entity, id, row->version, expected_version);
     }
-    RETURN_IF_ERROR(CheckNotReferenced(txn, *schema, id));
+    RETURN_IF_ERROR(CheckNotReferenced(txn, *schema, id, row->subject_id));
     {
       ASSIGN_OR_RETURN(StmtLease st,
                        txn.conn.Prepare("DELETE FROM records WHERE entity = ? AND id = ?"));

@@ -254,6 +254,75 @@ TEST_P(RecordsConformanceTest, ReferencesAreChecked) {
   EXPECT_EQ(store().LastSeq(), seq + 1);  // only the second trainee was written
 }
 
+// A trainee with two enrollments: lists filtered on a reference to a
+// trainee's record (enrollment_id, trainee_id) return exactly the records
+// naming it, page by page, and a delete is refused only while the record
+// itself is named, not when a sibling of the same trainee is.
+TEST_P(RecordsConformanceTest, ReferencesWithinOneTrainee) {
+  Graph a = MakeGraph("A");
+  Graph b = MakeGraph("B");
+  ASSERT_FALSE(HasFailure());
+  auto second = store().Create(registrar_, "enrollment", Body("enrollment", a));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  Graph a2 = a;
+  a2.enrollment = *second;
+  std::set<std::string> on_first = {a.attendance.id}, on_second;
+  for (int i = 0; i < 7; ++i) {
+    Graph& g = i % 2 ? a : a2;
+    auto r = store().Create(registrar_, "attendance", Body("attendance", g));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    (i % 2 ? on_first : on_second).insert(r->id);
+  }
+  auto list_all = [&](std::string_view entity, ListQuery q) {
+    std::set<std::string> ids;
+    q.limit = 2;
+    while (true) {
+      auto page = store().List(entity, q);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) break;
+      for (const Record& r : page->records) ids.insert(r.id);
+      if (page->next_cursor.empty()) break;
+      q.cursor = page->next_cursor;
+    }
+    return ids;
+  };
+  ListQuery q;
+  q.equals.push_back({"enrollment_id", a.enrollment.id});
+  EXPECT_EQ(list_all("attendance", q), on_first);
+  q.equals[0].value = second->id;
+  EXPECT_EQ(list_all("attendance", q), on_second);
+  q.equals[0].value = b.enrollment.id;
+  EXPECT_EQ(list_all("attendance", q), (std::set<std::string>{b.attendance.id}));
+  q.equals[0].value = "no-such-enrollment";
+  EXPECT_TRUE(list_all("attendance", q).empty());
+  // With a second filter on the same trainee, and on another one.
+  q.equals = {{"enrollment_id", second->id}, {"subject_id", a.trainee.id}};
+  EXPECT_EQ(list_all("attendance", q), on_second);
+  q.equals[1].value = b.trainee.id;
+  EXPECT_TRUE(list_all("attendance", q).empty());
+  ListQuery by_trainee;
+  by_trainee.equals.push_back({"trainee_id", a.trainee.id});
+  EXPECT_EQ(list_all("enrollment", by_trainee),
+            (std::set<std::string>{a.enrollment.id, second->id}));
+  EXPECT_EQ(list_all("evidence", by_trainee), (std::set<std::string>{a.evidence.id}));
+
+  // The second enrollment is named by its attendance only.
+  Status del = store().Delete(registrar_, "enrollment", second->id, 1);
+  EXPECT_EQ(del.code(), Code::kInvalidArgument) << del.ToString();
+  EXPECT_NE(del.message().find("enrollment_id"), std::string::npos) << del.ToString();
+  for (const std::string& id : on_second) {
+    ASSERT_TRUE(store().Delete(registrar_, "attendance", id, 1).ok());
+  }
+  del = store().Delete(registrar_, "enrollment", second->id, 1);
+  EXPECT_TRUE(del.ok()) << del.ToString();
+  q.equals = {{"enrollment_id", a.enrollment.id}};
+  EXPECT_EQ(list_all("attendance", q), on_first);
+  // The trainee is still named by the first enrollment and the evidence.
+  del = store().Delete(registrar_, "trainee", a.trainee.id, 1);
+  EXPECT_EQ(del.code(), Code::kInvalidArgument) << del.ToString();
+  EXPECT_NE(del.message().find("trainee_id"), std::string::npos) << del.ToString();
+}
+
 TEST_P(RecordsConformanceTest, ListFiltersAndRanges) {
   Graph a = MakeGraph("A");
   Graph b = MakeGraph("B");
