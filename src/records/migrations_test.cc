@@ -209,6 +209,32 @@ TEST(MigrationsTest, SubjectIndexServesListsAndErasureInOrder) {
   EXPECT_EQ(ids, (std::vector<std::string>{"attendance/a1", "enrollment/e1"}));
 }
 
+// 0007 moves the journal's (subject_id, seq) pairs from the per-write index
+// into runs, one per subject and stretch of 8192 seqs, and the index then
+// stands at the journal's last seq.
+TEST(MigrationsTest, SubjectIndexTakesTheJournalsPairs) {
+  auto conn = OpenFresh();
+  ASSERT_TRUE(ApplyMigrations(*conn, EmbeddedMigrations().first(6)).ok());
+  ASSERT_TRUE(conn->Exec("INSERT INTO journal(seq, leaf, leaf_hash, payload, subject_id, entity,"
+                         " record_id, time) VALUES"
+                         " (1, x'00', x'00', x'00', 's2', 'trainee', 's2', 1),"
+                         " (2, x'00', x'00', x'00', 's1', 'trainee', 's1', 1),"
+                         " (3, x'00', x'00', x'00', 's2', 'attendance', 'a1', 1),"
+                         " (8200, x'00', x'00', x'00', 's2', 'attendance', 'a1', 1)",
+                         "insert")
+                  .ok());
+  ASSERT_TRUE(ApplyMigrations(*conn, EmbeddedMigrations()).ok());
+  EXPECT_EQ(Count(*conn, "SELECT through_seq FROM journal_subject_indexed"), 8200);
+  EXPECT_EQ(Count(*conn, "SELECT COUNT(*) FROM journal_subject_runs"), 3);
+  EXPECT_EQ(Count(*conn,
+                  "SELECT COUNT(*) FROM journal_subject_runs WHERE"
+                  " (subject_id = 's2' AND last_seq = 3 AND seqs = '1,3')"
+                  " OR (subject_id = 's2' AND last_seq = 8200 AND seqs = '8200')"
+                  " OR (subject_id = 's1' AND last_seq = 2 AND seqs = '2')"),
+            3);
+  EXPECT_EQ(Count(*conn, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'journal_subject'"), 0);
+}
+
 // Every unique field of the model has a unique partial index (0004) that
 // holds only its entity's rows with the field and serves the store's lookup
 // (SqliteStore::CheckUnique's SQL).

@@ -1,5 +1,11 @@
 // Writer-thread half of the journal: subject keys inside the write
 // transaction and the one function that appends an entry.
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/log.h"
 #include "base/random.h"
 #include "records/ids.h"
 #include "records/sqlite_store_impl.h"
@@ -158,6 +164,62 @@ Result<uint64_t> SqliteStore::AppendEntry(WriteTxn& txn, const EntryInput& in) {
   txn.entries.push_back(CommittedEntry{leaf.seq, std::move(leaf_bytes), leaf_hash});
   ++txn.next_seq;
   return leaf.seq;
+}
+
+Status SqliteStore::IndexSubjects(WriteTxn& txn) {
+  const uint64_t through = subject_indexed_through_;
+  const uint64_t last = txn.next_seq - 1;
+  if (last < through || last - through < subject_index_batch_) return Status::OK();
+  // In a savepoint of its own: should the batch fail (a full disk), it is
+  // undone alone, the group still commits, and a later commit tries again.
+  RETURN_IF_ERROR(txn.conn.ExecCached("SAVEPOINT subject_index", "savepoint"));
+  Status st = [&]() -> Status {
+    // Each trainee's new seqs, ascending (the scan is in seq order).
+    std::unordered_map<std::string, std::pair<uint64_t, std::string>> runs;
+    {
+      ASSIGN_OR_RETURN(StmtLease scan, txn.conn.Prepare("SELECT subject_id, seq FROM journal"
+                                                        " WHERE seq > ?1 AND seq <= ?2"));
+      scan.BindInt(1, static_cast<int64_t>(through));
+      scan.BindInt(2, static_cast<int64_t>(last));
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, scan.Step("read new journal subjects"));
+        if (!row) break;
+        const uint64_t seq = static_cast<uint64_t>(scan.ColumnInt(1));
+        auto& [run_last, seqs] = runs[std::string(scan.ColumnText(0))];
+        if (!seqs.empty()) seqs += ',';
+        seqs += std::to_string(seq);
+        run_last = seq;
+      }
+    }
+    // In subject order, so that the inserts walk the index forwards.
+    std::vector<const std::pair<const std::string, std::pair<uint64_t, std::string>>*> order;
+    order.reserve(runs.size());
+    for (const auto& r : runs) order.push_back(&r);
+    std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    for (const auto* r : order) {
+      ASSIGN_OR_RETURN(StmtLease ins, txn.conn.Prepare("INSERT INTO journal_subject_runs"
+                                                       " (subject_id, last_seq, seqs)"
+                                                       " VALUES (?1, ?2, ?3)"));
+      ins.BindTextStatic(1, r->first);
+      ins.BindInt(2, static_cast<int64_t>(r->second.first));
+      ins.BindTextStatic(3, r->second.second);
+      RETURN_IF_ERROR(ins.Run("index journal subjects"));
+    }
+    ASSIGN_OR_RETURN(StmtLease mark, txn.conn.Prepare("UPDATE journal_subject_indexed"
+                                                      " SET through_seq = ?1 WHERE only = 1"));
+    mark.BindInt(1, static_cast<int64_t>(last));
+    return mark.Run("advance the subject index");
+  }();
+  if (st.ok()) st = txn.conn.ExecCached("RELEASE subject_index", "release savepoint");
+  if (st.ok()) {
+    txn.subject_indexed_through = last;
+    return Status::OK();
+  }
+  if (sqlite3_get_autocommit(txn.conn.handle()) != 0) return st;  // the transaction is lost
+  LogWarn("the subject index was not brought up to date; a later commit tries again",
+          {{"error", st.ToString()}});
+  return txn.conn.Exec("ROLLBACK TO subject_index; RELEASE subject_index",
+                       "roll back the subject index");
 }
 
 }  // namespace custos::records

@@ -107,6 +107,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& data_d
     ASSIGN_OR_RETURN(bool row, st.Step("read journal end"));
     if (row) next_seq = static_cast<uint64_t>(st.ColumnInt(0)) + 1;
   }
+  uint64_t subject_indexed_through = 0;
+  {
+    ASSIGN_OR_RETURN(StmtLease st, conn->PrepareOnce("SELECT through_seq FROM"
+                                                     " journal_subject_indexed WHERE only = 1"));
+    ASSIGN_OR_RETURN(bool row, st.Step("read subject index end"));
+    if (!row) return Status::Corruption("records.db: journal_subject_indexed has no row");
+    subject_indexed_through = static_cast<uint64_t>(st.ColumnInt(0));
+  }
 
   // Checkpoints run beside the writer once the WAL holds ~128 MiB, whatever
   // the page size the store was created with. Writes spread over many
@@ -129,8 +137,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& data_d
   std::unique_ptr<SqliteStore> store(
       new SqliteStore(data_dir, std::move(lock), std::move(keystore), options.reader_connections));
   SqliteStore* self = store.get();
+  self->subject_index_batch_ = std::max<uint64_t>(options.subject_index_batch, 1);
+  self->subject_indexed_through_ = subject_indexed_through;
   GroupCommitHooks hooks;
+  hooks.before_commit = [self](WriteTxn& txn) { return self->IndexSubjects(txn); };
   hooks.on_commit = [self](const WriteTxn& txn) {
+    if (txn.subject_indexed_through != 0) {
+      self->subject_indexed_through_ = txn.subject_indexed_through;
+    }
     for (const auto& [id, key] : txn.new_keys) self->keystore_->RememberKey(id, key);
     for (const std::string& id : txn.destroyed) self->keystore_->ForgetKey(id);
     if (txn.checkpoint_after_commit) self->checkpointer_->RequestTruncate();

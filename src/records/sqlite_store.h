@@ -31,6 +31,9 @@ struct SqliteStoreOptions {
   size_t max_group = 1024;  // mutations per group commit at most
   size_t reader_connections = 4;
   int busy_timeout_ms = 10000;
+  // A trainee's journal entries are copied into the subject index once this
+  // many entries have gathered since the last copy (migration 0007).
+  uint64_t subject_index_batch = 8192;
   // Fault injection: replaces the fdatasync of the write-ahead log
   // (GroupCommitHooks::sync_wal). Empty in production.
   std::function<int(int fd)> sync_wal;

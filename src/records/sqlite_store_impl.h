@@ -156,6 +156,11 @@ class SqliteStore final : public RecordsStore {
   Mutation CreateMutation(std::shared_ptr<PendingCreate> op);
   // InvalidArgument naming a record that references record `id` (of
   // `subject_id`), which therefore cannot be deleted.
+  // Before each COMMIT (writer thread): once subject_index_batch_ entries
+  // have gathered, adds one row per subject with their seqs to
+  // journal_subject_runs, in subject order, and advances
+  // journal_subject_indexed (migration 0007).
+  Status IndexSubjects(WriteTxn& txn);
   Status CheckNotReferenced(WriteTxn& txn, const EntitySchema& schema, std::string_view id,
                             std::string_view subject_id);
   // InvalidArgument naming the field and the other record when another live
@@ -174,10 +179,14 @@ class SqliteStore final : public RecordsStore {
   // ---- readers (sqlite_store_read.cc) ------------------------------------
   // nullopt when the subject's key was destroyed or never existed.
   Result<std::optional<Key256>> ReaderSubjectKey(Connection& conn, std::string_view subject_id);
-  // `where` selects journal rows with parameters ?1 = a and (when not
-  // empty) ?2 = b; the query's seq bound and limit are added.
-  Result<std::vector<HistoryEntry>> ReadHistory(std::string_view where, std::string_view a,
+  // Runs `sql`, which selects kJournalColumns in seq order with parameters
+  // ?1 = a, ?2 = b (when not empty), ?3 = the query's after_seq and ?4 = its
+  // limit (-1: none), and opens the payloads the reader may.
+  Result<std::vector<HistoryEntry>> ReadHistory(const std::string& sql, std::string_view a,
                                                 std::string_view b, const HistoryQuery& query);
+  // Decodes the entries' leaves and opens the payloads whose keys exist.
+  Result<std::vector<HistoryEntry>> OpenHistory(Connection& conn,
+                                                std::vector<JournalEntry> entries);
 
   const std::string dir_;
   UniqueFd lock_;
@@ -188,6 +197,8 @@ class SqliteStore final : public RecordsStore {
   std::mutex listener_mu_;
   CommitListener listener_;
   std::unordered_map<std::string, Pseudonym> writer_pseudonyms_;  // writer thread only
+  uint64_t subject_index_batch_ = 8192;
+  uint64_t subject_indexed_through_ = 0;  // writer thread only, once open: as committed
   mutable std::mutex actor_mu_;
   mutable std::unordered_map<std::string, Pseudonym> actor_pseudonyms_;  // under actor_mu_
   std::unique_ptr<Checkpointer> checkpointer_;                           // outlives the writer

@@ -1,5 +1,6 @@
 // SqliteStore reads: each takes a connection from the reader pool, so reads
 // see the last committed state and never wait for the writer.
+#include <algorithm>
 #include <charconv>
 
 #include "records/ids.h"
@@ -211,17 +212,13 @@ Result<std::optional<Key256>> SqliteStore::ReaderSubjectKey(Connection& conn,
   return keystore_->CachedKey(subject_id);
 }
 
-Result<std::vector<HistoryEntry>> SqliteStore::ReadHistory(std::string_view where,
+Result<std::vector<HistoryEntry>> SqliteStore::ReadHistory(const std::string& sql,
                                                            std::string_view a, std::string_view b,
                                                            const HistoryQuery& query) {
   ASSIGN_OR_RETURN(ReaderPool::Lease conn, readers_.Acquire());
   std::vector<JournalEntry> entries;
   {
-    // Both journal indexes end with seq, so a page is read in order from
-    // the index: no sort, and only the page's rows.
-    ASSIGN_OR_RETURN(StmtLease st, conn->Prepare(std::string("SELECT ") + kJournalColumns +
-                                                 " FROM journal WHERE " + std::string(where) +
-                                                 " AND seq > ?3 ORDER BY seq LIMIT ?4"));
+    ASSIGN_OR_RETURN(StmtLease st, conn->Prepare(sql));
     st.BindTextStatic(1, a);
     if (!b.empty()) st.BindTextStatic(2, b);
     st.BindInt(3, static_cast<int64_t>(std::min<uint64_t>(query.after_seq, INT64_MAX)));
@@ -234,6 +231,11 @@ Result<std::vector<HistoryEntry>> SqliteStore::ReadHistory(std::string_view wher
       entries.push_back(std::move(e));
     }
   }
+  return OpenHistory(*conn, std::move(entries));
+}
+
+Result<std::vector<HistoryEntry>> SqliteStore::OpenHistory(Connection& conn,
+                                                           std::vector<JournalEntry> entries) {
   std::vector<HistoryEntry> out;
   out.reserve(entries.size());
   for (JournalEntry& e : entries) {
@@ -241,7 +243,7 @@ Result<std::vector<HistoryEntry>> SqliteStore::ReadHistory(std::string_view wher
     auto leaf = DecodeLeaf(e.leaf);
     if (!leaf.ok()) return leaf.status().WithContext("journal seq " + std::to_string(e.seq));
     h.leaf = std::move(leaf).value();
-    ASSIGN_OR_RETURN(std::optional<Key256> key, ReaderSubjectKey(*conn, e.subject_id));
+    ASSIGN_OR_RETURN(std::optional<Key256> key, ReaderSubjectKey(conn, e.subject_id));
     if (key) {
       auto p = OpenPayload(*key, e.seq, e.leaf_hash, e.payload);
       if (!p.ok()) return p.status().WithContext("journal seq " + std::to_string(e.seq));
@@ -256,13 +258,98 @@ Result<std::vector<HistoryEntry>> SqliteStore::ReadHistory(std::string_view wher
 Result<std::vector<HistoryEntry>> SqliteStore::History(std::string_view entity, std::string_view id,
                                                        const HistoryQuery& query) {
   if (entity.empty() || !IsValidRecordId(id)) return std::vector<HistoryEntry>();
-  return ReadHistory("entity = ?1 AND record_id = ?2", entity, id, query);
+  // journal_record ends with seq: a page is read in order from the index, no
+  // sort, only the page's rows.
+  static const std::string sql = std::string("SELECT ") + kJournalColumns +
+                                 " FROM journal WHERE entity = ?1 AND record_id = ?2"
+                                 " AND seq > ?3 ORDER BY seq LIMIT ?4";
+  return ReadHistory(sql, entity, id, query);
 }
 
 Result<std::vector<HistoryEntry>> SqliteStore::SubjectHistory(std::string_view subject_id,
                                                               const HistoryQuery& query) {
   if (subject_id.empty()) return std::vector<HistoryEntry>();
-  return ReadHistory("subject_id = ?1", subject_id, {}, query);
+  ASSIGN_OR_RETURN(ReaderPool::Lease conn, readers_.Acquire());
+  // One read transaction, so that the runs and the journal's newer rows are
+  // read as of one moment: a batch committed in between would otherwise be
+  // read twice or not at all.
+  RETURN_IF_ERROR(conn->ExecCached("BEGIN", "begin read"));
+  struct EndRead {
+    Connection& c;
+    ~EndRead() { (void)c.ExecCached("COMMIT", "end read"); }
+  } end_read{*conn};
+  const uint64_t after = query.after_seq;
+  const size_t limit = query.limit == 0 ? SIZE_MAX : query.limit;
+  uint64_t through = 0;
+  {
+    ASSIGN_OR_RETURN(StmtLease st, conn->Prepare("SELECT through_seq FROM journal_subject_indexed"
+                                                 " WHERE only = 1"));
+    ASSIGN_OR_RETURN(bool row, st.Step("read subject index end"));
+    if (!row) return Status::Corruption("records.db: journal_subject_indexed has no row");
+    through = static_cast<uint64_t>(st.ColumnInt(0));
+  }
+  // The runs (migration 0007) hold disjoint, ascending stretches of seqs up
+  // to `through`; read them in order until the page is full.
+  std::vector<uint64_t> seqs;
+  {
+    ASSIGN_OR_RETURN(StmtLease st, conn->Prepare("SELECT seqs FROM journal_subject_runs"
+                                                 " WHERE subject_id = ?1 AND last_seq > ?2"
+                                                 " ORDER BY last_seq"));
+    st.BindTextStatic(1, subject_id);
+    st.BindInt(2, static_cast<int64_t>(std::min<uint64_t>(after, INT64_MAX)));
+    while (seqs.size() < limit) {
+      ASSIGN_OR_RETURN(bool row, st.Step("read subject runs"));
+      if (!row) break;
+      const size_t first = seqs.size();
+      std::string_view text = st.ColumnText(0);
+      while (!text.empty()) {
+        size_t comma = text.find(',');
+        std::string_view item = text.substr(0, comma);
+        uint64_t seq = 0;
+        auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), seq);
+        if (ec != std::errc() || end != item.data() + item.size() || seq > through) {
+          return Status::Corruption("records.db: a run of the subject index is malformed");
+        }
+        if (seq > after) seqs.push_back(seq);
+        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+      }
+      std::sort(seqs.begin() + static_cast<std::ptrdiff_t>(first), seqs.end());
+    }
+  }
+  if (seqs.size() > limit) seqs.resize(limit);
+  if (seqs.size() < limit) {
+    // The journal's rows after the index's end: a batch at most.
+    ASSIGN_OR_RETURN(StmtLease st, conn->Prepare("SELECT seq FROM journal WHERE seq > ?1"
+                                                 " AND subject_id = ?2 ORDER BY seq LIMIT ?3"));
+    st.BindInt(1, static_cast<int64_t>(std::min<uint64_t>(std::max(after, through), INT64_MAX)));
+    st.BindTextStatic(2, subject_id);
+    st.BindInt(3, static_cast<int64_t>(std::min<size_t>(limit - seqs.size(), INT64_MAX)));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, st.Step("read journal tail"));
+      if (!row) break;
+      seqs.push_back(static_cast<uint64_t>(st.ColumnInt(0)));
+    }
+  }
+  std::vector<JournalEntry> entries;
+  entries.reserve(seqs.size());
+  ASSIGN_OR_RETURN(StmtLease st, conn->Prepare(std::string("SELECT ") + kJournalColumns +
+                                               " FROM journal WHERE seq = ?"));
+  for (uint64_t seq : seqs) {
+    st.BindInt(1, static_cast<int64_t>(seq));
+    ASSIGN_OR_RETURN(bool row, st.Step("read journal"));
+    if (!row) {
+      return Status::Corruption("records.db: the subject index names journal seq " +
+                                std::to_string(seq) + ", which does not exist");
+    }
+    ASSIGN_OR_RETURN(JournalEntry e, RowToEntry(st));
+    if (e.subject_id != subject_id) {
+      return Status::Corruption("records.db: the subject index names journal seq " +
+                                std::to_string(seq) + " for another subject");
+    }
+    entries.push_back(std::move(e));
+    sqlite3_reset(st.get());
+  }
+  return OpenHistory(*conn, std::move(entries));
 }
 
 Status SqliteStore::ScanJournal(uint64_t from_seq, uint64_t to_seq,

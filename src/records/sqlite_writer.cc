@@ -301,7 +301,8 @@ void GroupCommitWriter::ProcessGroup(std::vector<Op>& group) {
       return;
     }
   }
-  Status commit = conn_->ExecCached("COMMIT", "commit");
+  Status commit = hooks_.before_commit ? hooks_.before_commit(txn) : Status::OK();
+  if (commit.ok()) commit = conn_->ExecCached("COMMIT", "commit");
   if (!commit.ok()) {
     if (sqlite3_get_autocommit(conn_->handle()) == 0) {
       (void)conn_->Exec("ROLLBACK", "roll back");

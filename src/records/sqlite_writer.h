@@ -62,6 +62,7 @@ struct WriteTxn {
   std::vector<std::pair<std::string, Key256>> new_keys;  // subject keys created
   std::vector<std::string> destroyed;                    // subject keys destroyed
   bool checkpoint_after_commit = false;                  // erasure: truncate the WAL soon after
+  uint64_t subject_indexed_through = 0;  // before_commit indexed the journal up to this seq
 };
 
 using Mutation = std::function<Status(WriteTxn&)>;
@@ -69,6 +70,10 @@ using Mutation = std::function<Status(WriteTxn&)>;
 using Completion = std::function<void(Status)>;
 
 struct GroupCommitHooks {
+  // Writer thread, after the group's mutations ran and before COMMIT: upkeep
+  // written in the same transaction (the store's batched subject index). It
+  // must leave the transaction open; an error fails the whole group.
+  std::function<Status(WriteTxn&)> before_commit;
   // Writer thread, after COMMIT: publish new/destroyed keys.
   std::function<void(const WriteTxn&)> on_commit;
   // Notifier thread, once the group is durable and before its callers are
