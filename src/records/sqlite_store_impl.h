@@ -154,13 +154,13 @@ class SqliteStore final : public RecordsStore {
                                                        const nlohmann::json& body,
                                                        std::optional<std::string> reason);
   Mutation CreateMutation(std::shared_ptr<PendingCreate> op);
-  // InvalidArgument naming a record that references record `id` (of
-  // `subject_id`), which therefore cannot be deleted.
   // Before each COMMIT (writer thread): once subject_index_batch_ entries
   // have gathered, adds one row per subject with their seqs to
   // journal_subject_runs, in subject order, and advances
   // journal_subject_indexed (migration 0007).
   Status IndexSubjects(WriteTxn& txn);
+  // InvalidArgument naming a record that references record `id` (of
+  // `subject_id`), which therefore cannot be deleted.
   Status CheckNotReferenced(WriteTxn& txn, const EntitySchema& schema, std::string_view id,
                             std::string_view subject_id);
   // InvalidArgument naming the field and the other record when another live
