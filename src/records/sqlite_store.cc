@@ -107,14 +107,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& data_d
     ASSIGN_OR_RETURN(bool row, st.Step("read journal end"));
     if (row) next_seq = static_cast<uint64_t>(st.ColumnInt(0)) + 1;
   }
-  uint64_t subject_indexed_through = 0;
-  {
-    ASSIGN_OR_RETURN(StmtLease st, conn->PrepareOnce("SELECT through_seq FROM"
-                                                     " journal_subject_indexed WHERE only = 1"));
-    ASSIGN_OR_RETURN(bool row, st.Step("read subject index end"));
-    if (!row) return Status::Corruption("records.db: journal_subject_indexed has no row");
-    subject_indexed_through = static_cast<uint64_t>(st.ColumnInt(0));
-  }
+  ASSIGN_OR_RETURN(uint64_t subject_indexed_through, ReadSubjectIndexEnd(*conn));
 
   // Checkpoints run beside the writer once the WAL holds ~128 MiB, whatever
   // the page size the store was created with. Writes spread over many

@@ -75,6 +75,9 @@ struct ReverseRef {
 // index of its own (migration 0006).
 bool ReferenceSharesSubject(const FieldSpec& f);
 
+// The last journal seq the batched subject index holds (migration 0007).
+Result<uint64_t> ReadSubjectIndexEnd(Connection& conn);
+
 class SqliteStore final : public RecordsStore {
  public:
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& data_dir,

@@ -266,6 +266,14 @@ Result<std::vector<HistoryEntry>> SqliteStore::History(std::string_view entity, 
   return ReadHistory(sql, entity, id, query);
 }
 
+Result<uint64_t> ReadSubjectIndexEnd(Connection& conn) {
+  ASSIGN_OR_RETURN(StmtLease st, conn.Prepare("SELECT through_seq FROM journal_subject_indexed"
+                                              " WHERE only = 1"));
+  ASSIGN_OR_RETURN(bool row, st.Step("read subject index end"));
+  if (!row) return Status::Corruption("records.db: journal_subject_indexed has no row");
+  return static_cast<uint64_t>(st.ColumnInt(0));
+}
+
 Result<std::vector<HistoryEntry>> SqliteStore::SubjectHistory(std::string_view subject_id,
                                                               const HistoryQuery& query) {
   if (subject_id.empty()) return std::vector<HistoryEntry>();
@@ -280,14 +288,7 @@ Result<std::vector<HistoryEntry>> SqliteStore::SubjectHistory(std::string_view s
   } end_read{*conn};
   const uint64_t after = query.after_seq;
   const size_t limit = query.limit == 0 ? SIZE_MAX : query.limit;
-  uint64_t through = 0;
-  {
-    ASSIGN_OR_RETURN(StmtLease st, conn->Prepare("SELECT through_seq FROM journal_subject_indexed"
-                                                 " WHERE only = 1"));
-    ASSIGN_OR_RETURN(bool row, st.Step("read subject index end"));
-    if (!row) return Status::Corruption("records.db: journal_subject_indexed has no row");
-    through = static_cast<uint64_t>(st.ColumnInt(0));
-  }
+  ASSIGN_OR_RETURN(const uint64_t through, ReadSubjectIndexEnd(*conn));
   // The runs (migration 0007) hold disjoint, ascending stretches of seqs up
   // to `through`; read them in order until the page is full.
   std::vector<uint64_t> seqs;
