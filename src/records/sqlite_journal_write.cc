@@ -169,7 +169,9 @@ Result<uint64_t> SqliteStore::AppendEntry(WriteTxn& txn, const EntryInput& in) {
 Status SqliteStore::IndexSubjects(WriteTxn& txn) {
   const uint64_t through = subject_indexed_through_;
   const uint64_t last = txn.next_seq - 1;
-  if (last < through || last - through < subject_index_batch_) return Status::OK();
+  // After a failed batch, the next try waits for another batch's worth.
+  const uint64_t from = std::max(through, subject_index_failed_at_);
+  if (last < from || last - from < subject_index_batch_) return Status::OK();
   // In a savepoint of its own: should the batch fail (a full disk), it is
   // undone alone, the group still commits, and a later commit tries again.
   RETURN_IF_ERROR(txn.conn.ExecCached("SAVEPOINT subject_index", "savepoint"));
@@ -213,11 +215,20 @@ Status SqliteStore::IndexSubjects(WriteTxn& txn) {
   if (st.ok()) st = txn.conn.ExecCached("RELEASE subject_index", "release savepoint");
   if (st.ok()) {
     txn.subject_indexed_through = last;
+    if (subject_index_failed_at_ != 0) {
+      subject_index_failed_at_ = 0;
+      LogInfo("the subject index is up to date again", {{"seq", last}});
+    }
     return Status::OK();
   }
   if (sqlite3_get_autocommit(txn.conn.handle()) != 0) return st;  // the transaction is lost
-  LogWarn("the subject index was not brought up to date; a later commit tries again",
-          {{"error", st.ToString()}});
+  // Once per run of failures: a trainee's history stays whole meanwhile (it
+  // reads the journal after the index's end), only slower.
+  if (subject_index_failed_at_ == 0) {
+    LogWarn("the subject index could not be brought up to date; later commits try again",
+            {{"error", st.ToString()}});
+  }
+  subject_index_failed_at_ = last;
   return txn.conn.Exec("ROLLBACK TO subject_index; RELEASE subject_index",
                        "roll back the subject index");
 }

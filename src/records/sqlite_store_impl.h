@@ -202,6 +202,7 @@ class SqliteStore final : public RecordsStore {
   std::unordered_map<std::string, Pseudonym> writer_pseudonyms_;  // writer thread only
   uint64_t subject_index_batch_ = 8192;
   uint64_t subject_indexed_through_ = 0;  // writer thread only, once open: as committed
+  uint64_t subject_index_failed_at_ = 0;  // writer thread only: last seq of a failed batch, 0: none
   mutable std::mutex actor_mu_;
   mutable std::unordered_map<std::string, Pseudonym> actor_pseudonyms_;  // under actor_mu_
   std::unique_ptr<Checkpointer> checkpointer_;                           // outlives the writer

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/log.h"
 #include "base/random.h"
 #include "records/model/examples.h"
 #include "records/model/schema.h"
@@ -180,6 +181,52 @@ TEST_F(SubjectIndexTest, ErasedSubjectsKeepTheirEntriesInTheIndex) {
   ASSERT_TRUE(page.ok());
   ASSERT_FALSE(page->empty());
   EXPECT_FALSE(page->front().payload.has_value()) << "erased: the payload is shredded";
+}
+
+// A batch that fails (here a trigger, added behind the store's back, refuses
+// the runs) is rolled back alone: the writes of its group commit, the index
+// stays where it was, histories stay whole from the journal's tail, and the
+// next commit after the fault is gone brings the index up to date.
+TEST_F(SubjectIndexTest, AFailedBatchLosesNoWriteAndIsRetried) {
+  Open(4);
+  Write(2, 6);
+  ASSERT_FALSE(HasFailure());
+  const int64_t before = ReadIndex().first;
+  auto side = [&](const char* sql) {
+    ConnectionOptions o;
+    auto c = Connection::Open(dir_ + "/records.db", o);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    ASSERT_TRUE((*c)->Exec(sql, "side change").ok()) << sql;
+  };
+  std::vector<std::string> logged;
+  struct RestoreSink {
+    ~RestoreSink() { DefaultLogger().SetSink(nullptr); }
+  } restore_sink;
+  DefaultLogger().SetSink([&](std::string_view line) {
+    if (line.find("subject index") != std::string_view::npos) logged.emplace_back(line);
+  });
+  side(
+      "CREATE TRIGGER refuse_runs BEFORE INSERT ON journal_subject_runs"
+      " BEGIN SELECT RAISE(ABORT, 'injected fault'); END");
+  const uint64_t seq0 = store_->LastSeq();
+  Write(0, 12);  // three batches' worth: each write is acknowledged
+  ASSERT_FALSE(HasFailure());
+  EXPECT_EQ(store_->LastSeq(), seq0 + 12);
+  EXPECT_EQ(ReadIndex().first, before) << "no batch went in";
+  ExpectHistoriesMatchTheJournal();
+  ASSERT_EQ(logged.size(), 1u) << "one warning for the run of failures";
+  EXPECT_NE(logged[0].find("injected fault"), std::string::npos) << logged[0];
+
+  // A batch's worth of writes after the fault is gone, the index catches up.
+  side("DROP TRIGGER refuse_runs");
+  Write(0, 4);
+  ASSERT_FALSE(HasFailure());
+  EXPECT_EQ(static_cast<uint64_t>(ReadIndex().first), store_->LastSeq());
+  ASSERT_EQ(logged.size(), 2u);
+  EXPECT_NE(logged[1].find("up to date again"), std::string::npos) << logged[1];
+  ExpectHistoriesMatchTheJournal();
+  Open(4);
+  ExpectHistoriesMatchTheJournal();
 }
 
 }  // namespace
