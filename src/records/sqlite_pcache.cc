@@ -65,21 +65,20 @@ void Rekey(sqlite3_pcache* p, sqlite3_pcache_page* page, unsigned old_key, unsig
 void Truncate(sqlite3_pcache* p, unsigned limit) {
   Layer* layer = Of(p);
   auto& r = layer->renumbered;
-  bool may_drop = limit <= layer->max_fetched ||
-                  std::any_of(r.begin(), r.end(), [&](unsigned k) { return k >= limit; });
-  if (!may_drop) {
+  // Renumbered pages below the limit stay whatever happens: count them as
+  // fetched, so that the list holds only numbers at or above some limit.
+  for (unsigned k : r) {
+    if (k < limit) layer->max_fetched = std::max(layer->max_fetched, k);
+  }
+  std::erase_if(r, [&](unsigned k) { return k < limit; });
+  if (limit > layer->max_fetched && r.empty()) {
     skipped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   forwarded.fetch_add(1, std::memory_order_relaxed);
   base_methods.xTruncate(layer->base, limit);
-  if (limit == 0) {
-    layer->max_fetched = 0;
-    r.clear();
-    return;
-  }
-  layer->max_fetched = std::min(layer->max_fetched, limit - 1);
-  std::erase_if(r, [&](unsigned k) { return k >= limit; });
+  r.clear();  // every page numbered `limit` or above is gone
+  layer->max_fetched = limit == 0 ? 0 : std::min(layer->max_fetched, limit - 1);
 }
 
 void Destroy(sqlite3_pcache* p) {
