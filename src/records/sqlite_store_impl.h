@@ -182,11 +182,6 @@ class SqliteStore final : public RecordsStore {
   // ---- readers (sqlite_store_read.cc) ------------------------------------
   // nullopt when the subject's key was destroyed or never existed.
   Result<std::optional<Key256>> ReaderSubjectKey(Connection& conn, std::string_view subject_id);
-  // Runs `sql`, which selects kJournalColumns in seq order with parameters
-  // ?1 = a, ?2 = b (when not empty), ?3 = the query's after_seq and ?4 = its
-  // limit (-1: none), and opens the payloads the reader may.
-  Result<std::vector<HistoryEntry>> ReadHistory(const std::string& sql, std::string_view a,
-                                                std::string_view b, const HistoryQuery& query);
   // Decodes the entries' leaves and opens the payloads whose keys exist.
   Result<std::vector<HistoryEntry>> OpenHistory(Connection& conn,
                                                 std::vector<JournalEntry> entries);

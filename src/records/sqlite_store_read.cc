@@ -212,28 +212,6 @@ Result<std::optional<Key256>> SqliteStore::ReaderSubjectKey(Connection& conn,
   return keystore_->CachedKey(subject_id);
 }
 
-Result<std::vector<HistoryEntry>> SqliteStore::ReadHistory(const std::string& sql,
-                                                           std::string_view a, std::string_view b,
-                                                           const HistoryQuery& query) {
-  ASSIGN_OR_RETURN(ReaderPool::Lease conn, readers_.Acquire());
-  std::vector<JournalEntry> entries;
-  {
-    ASSIGN_OR_RETURN(StmtLease st, conn->Prepare(sql));
-    st.BindTextStatic(1, a);
-    if (!b.empty()) st.BindTextStatic(2, b);
-    st.BindInt(3, static_cast<int64_t>(std::min<uint64_t>(query.after_seq, INT64_MAX)));
-    st.BindInt(
-        4, query.limit == 0 ? -1 : static_cast<int64_t>(std::min<size_t>(query.limit, INT64_MAX)));
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, st.Step("read journal"));
-      if (!row) break;
-      ASSIGN_OR_RETURN(JournalEntry e, RowToEntry(st));
-      entries.push_back(std::move(e));
-    }
-  }
-  return OpenHistory(*conn, std::move(entries));
-}
-
 Result<std::vector<HistoryEntry>> SqliteStore::OpenHistory(Connection& conn,
                                                            std::vector<JournalEntry> entries) {
   std::vector<HistoryEntry> out;
@@ -258,12 +236,28 @@ Result<std::vector<HistoryEntry>> SqliteStore::OpenHistory(Connection& conn,
 Result<std::vector<HistoryEntry>> SqliteStore::History(std::string_view entity, std::string_view id,
                                                        const HistoryQuery& query) {
   if (entity.empty() || !IsValidRecordId(id)) return std::vector<HistoryEntry>();
-  // journal_record ends with seq: a page is read in order from the index, no
-  // sort, only the page's rows.
-  static const std::string sql = std::string("SELECT ") + kJournalColumns +
-                                 " FROM journal WHERE entity = ?1 AND record_id = ?2"
-                                 " AND seq > ?3 ORDER BY seq LIMIT ?4";
-  return ReadHistory(sql, entity, id, query);
+  ASSIGN_OR_RETURN(ReaderPool::Lease conn, readers_.Acquire());
+  std::vector<JournalEntry> entries;
+  {
+    // journal_record ends with seq: a page is read in order from the index,
+    // no sort, only the page's rows.
+    ASSIGN_OR_RETURN(StmtLease st, conn->Prepare(std::string("SELECT ") + kJournalColumns +
+                                                 " FROM journal WHERE entity = ?1 AND"
+                                                 " record_id = ?2 AND seq > ?3"
+                                                 " ORDER BY seq LIMIT ?4"));
+    st.BindTextStatic(1, entity);
+    st.BindTextStatic(2, id);
+    st.BindInt(3, static_cast<int64_t>(std::min<uint64_t>(query.after_seq, INT64_MAX)));
+    st.BindInt(
+        4, query.limit == 0 ? -1 : static_cast<int64_t>(std::min<size_t>(query.limit, INT64_MAX)));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, st.Step("read journal"));
+      if (!row) break;
+      ASSIGN_OR_RETURN(JournalEntry e, RowToEntry(st));
+      entries.push_back(std::move(e));
+    }
+  }
+  return OpenHistory(*conn, std::move(entries));
 }
 
 Result<uint64_t> ReadSubjectIndexEnd(Connection& conn) {
