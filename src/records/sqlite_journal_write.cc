@@ -1,9 +1,8 @@
 // Writer-thread half of the journal: subject keys inside the write
 // transaction and the one function that appends an entry.
 #include <algorithm>
+#include <map>
 #include <string>
-#include <unordered_map>
-#include <vector>
 
 #include "base/log.h"
 #include "base/random.h"
@@ -176,8 +175,9 @@ Status SqliteStore::IndexSubjects(WriteTxn& txn) {
   // undone alone, the group still commits, and a later commit tries again.
   RETURN_IF_ERROR(txn.conn.ExecCached("SAVEPOINT subject_index", "savepoint"));
   Status st = [&]() -> Status {
-    // Each trainee's new seqs, ascending (the scan is in seq order).
-    std::unordered_map<std::string, std::pair<uint64_t, std::string>> runs;
+    // Each trainee's new seqs, ascending (the scan is in seq order), by
+    // trainee, so that the inserts walk the index forwards.
+    std::map<std::string, std::pair<uint64_t, std::string>, std::less<>> runs;
     {
       ASSIGN_OR_RETURN(StmtLease scan, txn.conn.Prepare("SELECT subject_id, seq FROM journal"
                                                         " WHERE seq > ?1 AND seq <= ?2"));
@@ -193,18 +193,13 @@ Status SqliteStore::IndexSubjects(WriteTxn& txn) {
         run_last = seq;
       }
     }
-    // In subject order, so that the inserts walk the index forwards.
-    std::vector<const std::pair<const std::string, std::pair<uint64_t, std::string>>*> order;
-    order.reserve(runs.size());
-    for (const auto& r : runs) order.push_back(&r);
-    std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->first < b->first; });
-    for (const auto* r : order) {
+    for (const auto& [subject, run] : runs) {
       ASSIGN_OR_RETURN(StmtLease ins, txn.conn.Prepare("INSERT INTO journal_subject_runs"
                                                        " (subject_id, last_seq, seqs)"
                                                        " VALUES (?1, ?2, ?3)"));
-      ins.BindTextStatic(1, r->first);
-      ins.BindInt(2, static_cast<int64_t>(r->second.first));
-      ins.BindTextStatic(3, r->second.second);
+      ins.BindTextStatic(1, subject);
+      ins.BindInt(2, static_cast<int64_t>(run.first));
+      ins.BindTextStatic(3, run.second);
       RETURN_IF_ERROR(ins.Run("index journal subjects"));
     }
     ASSIGN_OR_RETURN(StmtLease mark, txn.conn.Prepare("UPDATE journal_subject_indexed"
