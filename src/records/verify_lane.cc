@@ -116,21 +116,15 @@ Lane::Lane(ScanConnection& conn, const Keystore& keystore, const WrappedKeys& wr
       keys_(keys),
       journal_(std::move(journal)),
       rows_(std::move(rows)),
+      subjects_(std::make_unique<IdTable<Subject>>()),
       later_(keys) {}
 
 Lane::~Lane() = default;
 
 Lane::Subject& Lane::Find(std::string_view subject_id) {
-  if (last_ != nullptr && subject_id == last_id_) return *last_;
-  auto it = subjects_.find(subject_id);
-  if (it == subjects_.end()) {
-    auto s = std::make_unique<Subject>();
-    s->pseudonym = keystore_.SubjectPseudonym(subject_id);
-    it = subjects_.emplace(std::string(subject_id), std::move(s)).first;
-  }
-  last_id_ = it->first;
-  last_ = it->second.get();
-  return *last_;
+  auto [subject, added] = subjects_->FindOrAdd(subject_id);
+  if (added) subject->pseudonym = keystore_.SubjectPseudonym(subject_id);
+  return *subject;
 }
 
 // The subject's key, or nullptr with `status` NotFound (key destroyed) or

@@ -18,6 +18,7 @@
 #include "records/keystore.h"
 #include "records/verify_checker.h"
 #include "records/verify_crypto.h"
+#include "records/verify_ids.h"
 #include "records/verify_scan.h"
 
 namespace custos::records {
@@ -123,9 +124,7 @@ class Lane {
   const RecordKeys& keys_;
   StmtLease journal_;
   StmtLease rows_;
-  StringMap<std::unique_ptr<Subject>> subjects_;
-  std::string_view last_id_;  // a key of subjects_ (node-based: stable)
-  Subject* last_ = nullptr;
+  std::unique_ptr<IdTable<Subject>> subjects_;  // Subject is complete in the .cc only
   PendingDigests later_;  // the entries' and rows' keyed digests, many at once
   static constexpr size_t kRowBatch = PendingDigests::kBatch;
   RowFacts row_batch_[kRowBatch];  // ReadItem's rows waiting for their digests
