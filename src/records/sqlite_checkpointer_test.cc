@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "base/fs.h"
 #include "base/random.h"
 #include "records/sqlite_db.h"
 
@@ -23,9 +24,7 @@ constexpr int kThreshold = 40;  // frames
 class CheckpointerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/ckpt-" + RandomHex(6);
-    std::filesystem::create_directories(dir_);
-    path_ = dir_ + "/t.db";
+    path_ = tmp_.Sub("t.db");
     ConnectionOptions o;
     o.create = true;
     o.synchronous_full = false;
@@ -45,7 +44,6 @@ class CheckpointerTest : public ::testing::Test {
   void TearDown() override {
     writer_.reset();
     checkpointer_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // One commit of one row about a page long (one or two new frames).
@@ -74,7 +72,8 @@ class CheckpointerTest : public ::testing::Test {
     return done();
   }
 
-  std::string dir_, path_;
+  ScopedTempDir tmp_{"custos-ckpt-test"};  // outlives the connections
+  std::string path_;
   std::unique_ptr<Connection> writer_;
   std::unique_ptr<Checkpointer> checkpointer_;
 };
