@@ -188,8 +188,7 @@ Status SqliteStore::IndexSubjects(WriteTxn& txn) {
         if (!row) break;
         const uint64_t seq = static_cast<uint64_t>(scan.ColumnInt(1));
         auto& [run_last, seqs] = runs[std::string(scan.ColumnText(0))];
-        if (!seqs.empty()) seqs += ',';
-        seqs += std::to_string(seq);
+        AppendToRun(seqs, seq);
         run_last = seq;
       }
     }

@@ -77,6 +77,12 @@ bool ReferenceSharesSubject(const FieldSpec& f);
 
 // The last journal seq the batched subject index holds (migration 0007).
 Result<uint64_t> ReadSubjectIndexEnd(Connection& conn);
+// A run of journal_subject_runs (migration 0007): one trainee's seqs as
+// ascending decimal text separated by commas. AppendToRun adds `seq` to it;
+// ParseRun appends the run's seqs above `after` to `out`, ascending, and is
+// Corruption when the text is malformed or names a seq above `through`.
+void AppendToRun(std::string& run, uint64_t seq);
+Status ParseRun(std::string_view run, uint64_t after, uint64_t through, std::vector<uint64_t>& out);
 
 class SqliteStore final : public RecordsStore {
  public:

@@ -268,6 +268,31 @@ Result<uint64_t> ReadSubjectIndexEnd(Connection& conn) {
   return static_cast<uint64_t>(st.ColumnInt(0));
 }
 
+void AppendToRun(std::string& run, uint64_t seq) {
+  if (!run.empty()) run += ',';
+  run += std::to_string(seq);
+}
+
+Status ParseRun(std::string_view run, uint64_t after, uint64_t through,
+                std::vector<uint64_t>& out) {
+  const size_t first = out.size();
+  while (!run.empty()) {
+    const size_t comma = run.find(',');
+    const std::string_view item = run.substr(0, comma);
+    uint64_t seq = 0;
+    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), seq);
+    if (ec != std::errc() || end != item.data() + item.size() || seq > through) {
+      return Status::Corruption("records.db: a run of the subject index is malformed");
+    }
+    if (seq > after) out.push_back(seq);
+    run = comma == std::string_view::npos ? std::string_view() : run.substr(comma + 1);
+  }
+  // Ascending as written; sorted all the same, so that a damaged run cannot
+  // put a history out of order.
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+  return Status::OK();
+}
+
 Result<std::vector<HistoryEntry>> SqliteStore::SubjectHistory(std::string_view subject_id,
                                                               const HistoryQuery& query) {
   if (subject_id.empty()) return std::vector<HistoryEntry>();
@@ -295,20 +320,7 @@ Result<std::vector<HistoryEntry>> SqliteStore::SubjectHistory(std::string_view s
     while (seqs.size() < limit) {
       ASSIGN_OR_RETURN(bool row, st.Step("read subject runs"));
       if (!row) break;
-      const size_t first = seqs.size();
-      std::string_view text = st.ColumnText(0);
-      while (!text.empty()) {
-        size_t comma = text.find(',');
-        std::string_view item = text.substr(0, comma);
-        uint64_t seq = 0;
-        auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), seq);
-        if (ec != std::errc() || end != item.data() + item.size() || seq > through) {
-          return Status::Corruption("records.db: a run of the subject index is malformed");
-        }
-        if (seq > after) seqs.push_back(seq);
-        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
-      }
-      std::sort(seqs.begin() + static_cast<std::ptrdiff_t>(first), seqs.end());
+      RETURN_IF_ERROR(ParseRun(st.ColumnText(0), after, through, seqs));
     }
   }
   if (seqs.size() > limit) seqs.resize(limit);
